@@ -59,7 +59,7 @@ public static partial class AptSourcesRenderer
         return changed ? string.Concat(lines) : text;
     }
 
-    private static string Rewrite(string uris) => RegionalMirror().Replace(uris, m => m.Groups["scheme"].Value + m.Groups["kind"].Value + ".ubuntu.com");
+    private static string Rewrite(string uris) => RegionalMirror().Replace(uris, m => m.Groups["scheme"].Value + m.Groups["kind"].Value.ToLowerInvariant() + ".ubuntu.com");
 
     private static List<string> SplitKeepingEnds(string text)
     {

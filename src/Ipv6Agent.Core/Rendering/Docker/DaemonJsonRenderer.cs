@@ -84,8 +84,7 @@ public static class DaemonJsonRenderer
                     var insertion = new StringBuilder();
                     foreach (var (key, json) in missing)
                     {
-                        insertion.Append(',');
-                        insertion.Append(style.Indent is null ? " " : newline + style.Indent);
+                        insertion.Append(style.Indent is null ? style.Comma : "," + newline + style.Indent);
                         insertion.Append(JsonSerializer.Serialize(key)).Append(style.Separator).Append(json);
                     }
                     edits.Add((last.ValueEnd, last.ValueEnd, insertion.ToString()));
@@ -135,7 +134,7 @@ public static class DaemonJsonRenderer
     }
 
     /// <summary>How the file writes its members: the indentation of the first one (<c>null</c>: all on one line) and the text between key and value.</summary>
-    private static (string? Indent, string Separator) StyleOf(byte[] bytes, JsonObjectSpans document)
+    private static (string? Indent, string Separator, string Comma) StyleOf(byte[] bytes, JsonObjectSpans document)
     {
         var first = document.Properties[0];
         var lineStart = Array.LastIndexOf(bytes, (byte)'\n', first.NameStart - 1 < 0 ? 0 : first.NameStart - 1);
@@ -147,7 +146,14 @@ public static class DaemonJsonRenderer
         }
         var between = Encoding.UTF8.GetString(bytes, first.NameEnd, first.ValueStart - first.NameEnd);
         var separator = between.Trim() == ":" && !between.Contains('\n', StringComparison.Ordinal) ? between : ": ";
-        return (indent, separator);
+        // On one line, members are separated the way the file separates its first two ("," or ", ").
+        var comma = ", ";
+        if (indent is null && document.Properties.Count > 1)
+        {
+            var gap = Encoding.UTF8.GetString(bytes, first.ValueEnd, document.Properties[1].NameStart - first.ValueEnd);
+            if (gap.Trim() == ",") comma = gap;
+        }
+        return (indent, separator, comma);
     }
 
     private sealed record JsonProperty(string Name, int NameStart, int NameEnd, int ValueStart, int ValueEnd);
@@ -170,7 +176,8 @@ public static class DaemonJsonRenderer
             {
                 var name = reader.GetString()!;
                 var nameStart = (int)reader.TokenStartIndex;
-                var nameEnd = (int)reader.BytesConsumed;
+                // The reader consumes the colon with the name; the name's own text ends at its closing quote.
+                var nameEnd = nameStart + reader.ValueSpan.Length + 2;
                 reader.Read();
                 var valueStart = (int)reader.TokenStartIndex;
                 reader.Skip();

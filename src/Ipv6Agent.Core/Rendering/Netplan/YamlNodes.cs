@@ -33,6 +33,7 @@ internal static partial class YamlNodes
     /// <exception cref="RenderingException">The text is not valid YAML; the message quotes the parser's line and column.</exception>
     public static IReadOnlyList<YamlNode> Parse(string text, string hostPath)
     {
+        var lastGood = Mark.Empty;
         try
         {
             var parser = new Parser(new StringReader(text));
@@ -40,7 +41,7 @@ internal static partial class YamlNodes
             var documents = new List<YamlNode>();
             while (parser.TryConsume<DocumentStart>(out _))
             {
-                documents.Add(ReadNode(parser));
+                documents.Add(ReadNode(parser, ref lastGood));
                 parser.Consume<DocumentEnd>();
             }
             parser.Consume<StreamEnd>();
@@ -48,15 +49,24 @@ internal static partial class YamlNodes
         }
         catch (YamlException e)
         {
-            throw new RenderingException(hostPath,
-                $"{hostPath}:{e.Start.Line}:{e.Start.Column}: invalid YAML: {Reason(e)}. " +
-                $"netplan cannot read this file either; fix it (`netplan generate` shows the same error) and run ipv6-agent again. The file was left unchanged.");
+            throw Invalid(hostPath, e.Start, Reason(e));
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this (with no position) on some malformed input, e.g. an unclosed flow list;
+            // the last event it did read is the best position there is.
+            throw Invalid(hostPath, lastGood, "the parser stopped after this point (an unclosed [ or {, or a broken indentation?)");
         }
     }
 
-    private static YamlNode ReadNode(IParser parser)
+    private static RenderingException Invalid(string hostPath, Mark at, string reason) => new(hostPath,
+        $"{hostPath}:{at.Line}:{at.Column}: invalid YAML: {reason}. " +
+        "netplan cannot read this file either; fix it (`netplan generate` shows the same error) and run ipv6-agent again. The file was left unchanged.");
+
+    private static YamlNode ReadNode(IParser parser, ref Mark lastGood)
     {
         var start = parser.Current!;
+        lastGood = start.Start;
         parser.MoveNext();
         switch (start)
         {
@@ -67,7 +77,7 @@ internal static partial class YamlNodes
             case SequenceStart sequence:
             {
                 var items = new List<YamlNode>();
-                while (parser.Current is not SequenceEnd) items.Add(ReadNode(parser));
+                while (parser.Current is not SequenceEnd) items.Add(ReadNode(parser, ref lastGood));
                 var end = EndOf(sequence.Style == SequenceStyle.Flow, parser.Current!, items.LastOrDefault(), sequence);
                 parser.MoveNext();
                 return new YamlSequenceNode((int)sequence.Start.Index, end, sequence.Style == SequenceStyle.Flow, items);
@@ -77,8 +87,8 @@ internal static partial class YamlNodes
                 var entries = new List<KeyValuePair<YamlNode, YamlNode>>();
                 while (parser.Current is not MappingEnd)
                 {
-                    var key = ReadNode(parser);
-                    entries.Add(new(key, ReadNode(parser)));
+                    var key = ReadNode(parser, ref lastGood);
+                    entries.Add(new(key, ReadNode(parser, ref lastGood)));
                 }
                 var end = EndOf(mapping.Style == MappingStyle.Flow, parser.Current!, entries.LastOrDefault().Value, mapping);
                 parser.MoveNext();
