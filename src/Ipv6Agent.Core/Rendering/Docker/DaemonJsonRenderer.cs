@@ -15,7 +15,7 @@ namespace Ipv6Agent.Rendering.Docker;
 /// Owned keys: <c>"ipv6": true</c>, <c>"fixed-cidr-v6"</c> and, so containers leave the host with their own addresses,
 /// <c>"ip6tables": false</c>. Docker 27 turned <c>ip6tables</c> on by default, and with it Docker masquerades the bridge's IPv6
 /// subnet (NAT66), which would hide the containers' public addresses. The key exists since Engine 20.10 (off by default there), so
-/// it is written for 20.10 and later and for an engine whose version is unknown (the safe side: a new engine would NAT).
+/// it is written for 20.10 and later (20.10 only refuses <c>true</c> without experimental features, <c>false</c> is accepted) and for an engine whose version is unknown (the safe side: a new engine would NAT).
 /// It is not written for engines older than 20.10, which refuse to start on a key they do not know and never NAT IPv6 anyway.
 /// </remarks>
 public static class DaemonJsonRenderer

@@ -18,7 +18,7 @@ public static class CloudInitNetworkRenderer
         # cloud-init re-renders /etc/netplan/50-cloud-init.yaml from the instance metadata at every boot. That file listed
         # IPv6 addresses that now belong to Docker's bridge, and ipv6-agent removed them; without this setting cloud-init
         # would put them back on the next boot. The network configuration cloud-init already wrote stays in effect.
-        # Remove this file (and run `cloud-init clean --configs network` or reboot) to let cloud-init manage the network again.
+        # Remove this file to let cloud-init manage the network again from the next boot.
         network: {config: disabled}
 
         """;
