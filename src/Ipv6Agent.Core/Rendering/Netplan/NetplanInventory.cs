@@ -1,58 +1,49 @@
 using Ipv6Agent.Addressing;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace Ipv6Agent.Rendering.Netplan;
 
-/// <summary>An <c>ethernets</c> entry that defines the ENI, and where.</summary>
-public sealed record NetplanEthernet(string Id, string? SetName, string DefinedIn);
-
-/// <summary>Finds which netplan ID already defines an interface, so our override merges into it instead of creating a second definition.</summary>
+/// <summary>Finds which netplan ID already defines an interface, so the agent's override can use the same ID and netplan merges the two.</summary>
 public static class NetplanInventory
 {
     /// <summary>
-    /// The <c>ethernets</c> entry whose <c>match.macaddress</c> is <paramref name="mac"/>, else the entry named
-    /// <paramref name="kernelName"/>. Files are searched in name order, as netplan merges them.
+    /// The <c>ethernets</c> entry whose <c>match.macaddress</c> is <paramref name="mac"/>; else the entry named
+    /// <paramref name="kernelName"/>; <c>null</c> when neither exists. Files are searched in netplan's order (by file name),
+    /// the first hit wins.
     /// </summary>
+    /// <exception cref="RenderingException">A file is not valid YAML.</exception>
     public static NetplanEthernet? FindEthernet(IReadOnlyList<(string Path, string Text)> files, MacAddress mac, string? kernelName)
     {
-        NetplanEthernet? byName = null;
-        foreach (var (path, text) in files.OrderBy(f => Path.GetFileName(f.Path), StringComparer.Ordinal))
+        var ethernets = files
+            .OrderBy(f => System.IO.Path.GetFileName(f.Path), StringComparer.Ordinal)
+            .ThenBy(f => f.Path, StringComparer.Ordinal)
+            .SelectMany(f => EthernetsIn(f.Path, f.Text))
+            .ToList();
+
+        var byMac = ethernets.FirstOrDefault(e => e.Mac == mac);
+        if (byMac.Id is not null) return new NetplanEthernet(byMac.Id, byMac.SetName, byMac.Path);
+
+        var byName = kernelName is null ? default : ethernets.FirstOrDefault(e => e.Id == kernelName);
+        return byName.Id is null ? null : new NetplanEthernet(byName.Id, byName.SetName, byName.Path);
+    }
+
+    private static IEnumerable<(string Id, MacAddress? Mac, string? SetName, string Path)> EthernetsIn(string path, string text)
+    {
+        foreach (var document in YamlNodes.Parse(text, path))
         {
-            foreach (var (id, entry) in Ethernets(path, text))
+            if (document is not YamlMappingNode root || root["network"] is not YamlMappingNode network ||
+                network["ethernets"] is not YamlMappingNode ethernets)
+                continue;
+            foreach (var (key, value) in ethernets.Entries)
             {
-                var setName = Scalar(entry, "set-name");
-                if (entry.Children.TryGetValue(new YamlScalarNode("match"), out var match) && match is YamlMappingNode matchMap
-                    && MacAddress.TryParse(Scalar(matchMap, "macaddress"), out var matched) && matched == mac)
-                    return new NetplanEthernet(id, setName, path);
-                if (byName is null && kernelName is not null && id == kernelName)
-                    byName = new NetplanEthernet(id, setName, path);
+                if (key is not YamlScalarNode id || value is not YamlMappingNode definition) continue;
+                MacAddress? mac = definition["match"] is YamlMappingNode match &&
+                                  match["macaddress"] is YamlScalarNode macText &&
+                                  MacAddress.TryParse(macText.Value, out var parsed)
+                    ? parsed
+                    : null;
+                var setName = (definition["set-name"] as YamlScalarNode)?.Value;
+                yield return (id.Value, mac, setName, path);
             }
         }
-        return byName;
     }
-
-    private static IEnumerable<(string Id, YamlMappingNode Entry)> Ethernets(string path, string text)
-    {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            throw new RenderingException(path, $"is not valid YAML (line {e.Start.Line}, column {e.Start.Column}: {e.Message}); fix or remove it, then run the agent again");
-        }
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root) yield break;
-        if (!root.Children.TryGetValue(new YamlScalarNode("network"), out var network) || network is not YamlMappingNode networkMap) yield break;
-        if (!networkMap.Children.TryGetValue(new YamlScalarNode("ethernets"), out var ethernets) || ethernets is not YamlMappingNode ethernetMap) yield break;
-        foreach (var (key, value) in ethernetMap.Children)
-        {
-            if (key is YamlScalarNode { Value: { } id } && value is YamlMappingNode entry)
-                yield return (id, entry);
-        }
-    }
-
-    private static string? Scalar(YamlMappingNode map, string key) =>
-        map.Children.TryGetValue(new YamlScalarNode(key), out var node) && node is YamlScalarNode scalar ? scalar.Value : null;
 }
