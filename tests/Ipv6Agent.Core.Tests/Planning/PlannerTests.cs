@@ -216,6 +216,6 @@ public sealed class PlannerTests
         var error = Assert.Throws<Rendering.RenderingException>(() =>
             Planner.Plan(Blog1, HostState(files: ("/etc/netplan/50-cloud-init.yaml", "network: [unclosed")), AddressingMode.Auto));
 
-        Assert.StartsWith("/etc/netplan/50-cloud-init.yaml: is not valid YAML", error.Message);
+        Assert.StartsWith("/etc/netplan/50-cloud-init.yaml:2:1: invalid YAML", error.Message);
     }
 }
