@@ -1,5 +1,9 @@
 using Ipv6Agent.Addressing;
 using Ipv6Agent.Configuration;
+using Ipv6Agent.Rendering.Apt;
+using Ipv6Agent.Rendering.Docker;
+using Ipv6Agent.Rendering.Netplan;
+using Ipv6Agent.Rendering.Sysctl;
 
 namespace Ipv6Agent.Host;
 
@@ -14,12 +18,17 @@ public static class HostInspector
     [
         ("/etc/netplan", [".yaml"]),
         ("/etc/apt/sources.list.d", [".list", ".sources"]),
-        ("/etc/apt/apt.conf.d", ["ipv6-agent-force-ipv6"]),
-        ("/etc/sysctl.d", ["-ipv6-agent.conf"]),
-        ("/etc/cloud/cloud.cfg.d", ["-ipv6-agent-network.cfg"]),
     ];
 
-    private static readonly string[] SingleFiles = ["/etc/docker/daemon.json", "/etc/apt/sources.list", "/etc/cloud/cloud.cfg"];
+    private static readonly string[] SingleFiles =
+    [
+        DaemonJsonRenderer.HostPath,
+        "/etc/apt/sources.list",
+        AptForceIpv6Renderer.HostPath,
+        SysctlRenderer.HostPath,
+        CloudInitNetworkRenderer.CloudConfigPath,
+        CloudInitNetworkRenderer.HostPath,
+    ];
 
     public static HostSnapshot Read(AgentOptions options, Version? dockerVersion)
     {
