@@ -46,10 +46,10 @@ public static class HostInspector
             }
         }
 
-        var routeText = ReadOrNull(options.PathOf("/proc/net/route"));
+        var routeText = ReadOrNull(options.PathOf(ProcNet.Ipv4Route));
         return new HostSnapshot(
             Interfaces(options),
-            ProcNet.ParseIpv6Routes(ReadOrNull(options.PathOf("/proc/net/ipv6_route")) ?? ""),
+            ProcNet.ParseIpv6Routes(ReadOrNull(options.PathOf(ProcNet.Ipv6Route)) ?? ""),
             // Without the kernel's IPv4 table (a test root, a chroot) assume IPv4 works: forcing apt onto IPv6 is the riskier guess.
             HasIpv4DefaultRoute: routeText is null || ProcNet.HasIpv4DefaultRoute(routeText),
             files,
@@ -58,7 +58,7 @@ public static class HostInspector
 
     /// <summary>The kernel's addresses (<c>/proc/net/if_inet6</c>), for checks after a change.</summary>
     public static IReadOnlyList<KernelAddress> Addresses(AgentOptions options) =>
-        ProcNet.ParseIfInet6(ReadOrNull(options.PathOf("/proc/net/if_inet6")) ?? "");
+        ProcNet.ParseIfInet6(ReadOrNull(options.PathOf(ProcNet.IfInet6)) ?? "");
 
     private static List<KernelInterface> Interfaces(AgentOptions options)
     {

@@ -10,6 +10,10 @@ namespace Ipv6Agent.Host;
 /// </summary>
 public static class ProcNet
 {
+    public const string IfInet6 = "/proc/net/if_inet6";
+    public const string Ipv6Route = "/proc/net/ipv6_route";
+    public const string Ipv4Route = "/proc/net/route";
+
     /// <summary><c>/proc/net/ipv6_route</c>: dest, dest len, src, src len, next hop, metric, refcnt, use, flags, device (hex fields).</summary>
     public static IReadOnlyList<KernelRoute> ParseIpv6Routes(string text)
     {
@@ -71,9 +75,15 @@ public static class ProcNet
 }
 
 /// <summary>One line of <c>/proc/net/if_inet6</c>.</summary>
-/// <param name="Flags">IFA_F_* flags (0x80 permanent, 0x100 … ).</param>
+/// <param name="Flags">IFA_F_* flags (0x08 DAD failed, 0x40 tentative, 0x80 permanent).</param>
 public sealed record KernelAddress(string Device, PrefixedAddress Address, uint Flags)
 {
     /// <summary>IFA_F_PERMANENT: configured statically, not from DHCPv6/SLAAC lifetimes.</summary>
     public bool IsPermanent => (Flags & 0x80) != 0;
+
+    /// <summary>IFA_F_TENTATIVE: duplicate address detection has not finished; the address cannot be used yet.</summary>
+    public bool Tentative => (Flags & 0x40) != 0;
+
+    /// <summary>IFA_F_DADFAILED: another host on the link holds this address.</summary>
+    public bool DadFailed => (Flags & 0x08) != 0;
 }

@@ -1,3 +1,4 @@
+using Ipv6Agent.Host;
 using System.Globalization;
 using System.Net;
 using Docker.DotNet;
@@ -216,26 +217,26 @@ internal sealed partial class DockerProbe(Uri endpoint, string root, ILogger<Doc
         string text;
         try
         {
-            text = File.ReadAllText(RootedPath.Combine(root, KernelFiles.IfInet6));
+            text = File.ReadAllText(RootedPath.Combine(root, ProcNet.IfInet6));
         }
         catch (IOException e)
         {
-            return new CheckReport(check, false, $"cannot read {KernelFiles.IfInet6}: {e.Message}");
+            return new CheckReport(check, false, $"cannot read {ProcNet.IfInet6}: {e.Message}");
         }
 
-        var onBridge = KernelFiles.ParseIfInet6(text).Where(a => a.Device == Bridge).ToList();
+        var onBridge = ProcNet.ParseIfInet6(text).Where(a => a.Device == Bridge).ToList();
         var wanted = new PrefixedAddress(plan.DockerGateway, plan.DockerCidr.PrefixLength);
-        var held = onBridge.FirstOrDefault(a => a.Address.Equals(plan.DockerGateway));
+        var held = onBridge.FirstOrDefault(a => a.Address.Address.Equals(plan.DockerGateway));
         if (held is null)
         {
-            var has = onBridge.Where(a => !a.Address.IsIPv6LinkLocal).Select(a => new PrefixedAddress(a.Address, a.PrefixLength).ToString()).ToList();
+            var has = onBridge.Where(a => !a.Address.Address.IsIPv6LinkLocal).Select(a => a.Address.ToString()).ToList();
             return new CheckReport(check, false, has.Count == 0
                 ? $"{Bridge} has no global IPv6 address, expected {wanted}"
                 : $"{Bridge} has {string.Join(", ", has)}, expected {wanted}");
         }
 
-        var actual = new PrefixedAddress(held.Address, held.PrefixLength);
-        if (held.PrefixLength != wanted.PrefixLength) return new CheckReport(check, false, $"{Bridge} has {actual}, expected {wanted}");
+        var actual = held.Address;
+        if (actual.PrefixLength != wanted.PrefixLength) return new CheckReport(check, false, $"{Bridge} has {actual}, expected {wanted}");
         if (held.DadFailed) return new CheckReport(check, false, $"{Bridge}'s {actual} failed duplicate address detection: another host uses it");
         tentative = held.Tentative;
         return tentative
@@ -249,15 +250,15 @@ internal sealed partial class DockerProbe(Uri endpoint, string root, ILogger<Doc
         string text;
         try
         {
-            text = File.ReadAllText(RootedPath.Combine(root, KernelFiles.Ipv6Route));
+            text = File.ReadAllText(RootedPath.Combine(root, ProcNet.Ipv6Route));
         }
         catch (IOException e)
         {
-            return new CheckReport(check, false, $"cannot read {KernelFiles.Ipv6Route}: {e.Message}");
+            return new CheckReport(check, false, $"cannot read {ProcNet.Ipv6Route}: {e.Message}");
         }
 
         var cidr = plan.DockerCidr;
-        var inside = KernelFiles.ParseIpv6Route(text)
+        var inside = ProcNet.ParseIpv6Routes(text)
             .Where(r => r.Destination.PrefixLength >= cidr.PrefixLength && cidr.Contains(r.Destination.BaseAddress))
             .ToList();
         var elsewhere = inside.Where(r => r.Device != Bridge).Select(r => $"{Ipv6.Format(r.Destination)} goes to {r.Device}").Distinct().ToList();

@@ -1,9 +1,8 @@
 using System.Net;
-using Ipv6Agent.Host;
 
-namespace Ipv6Agent.Verifying;
+namespace Ipv6Agent.Host;
 
-public sealed class KernelFilesTests
+public sealed class ProcNetKernelLinesTests
 {
     [Fact]
     public void ParseIfInet6_DockerBridge_AddressesWithPrefixAndFlags()
@@ -15,11 +14,11 @@ public sealed class KernelFilesTests
             garbage line
             """;
 
-        var addresses = KernelFiles.ParseIfInet6(text);
+        var addresses = ProcNet.ParseIfInet6(text);
 
         Assert.Equal(3, addresses.Count);
         var docker = addresses[1];
-        Assert.Equal((IPAddress.Parse("2001:db8:1::9"), 126, "docker0"), (docker.Address, docker.PrefixLength, docker.Device));
+        Assert.Equal((IPAddress.Parse("2001:db8:1::9"), 126, "docker0"), (docker.Address.Address, docker.Address.PrefixLength, docker.Device));
         Assert.True(docker.Tentative);
         Assert.False(docker.DadFailed);
     }
@@ -32,7 +31,7 @@ public sealed class KernelFilesTests
             00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000001 00000000 00450003     ens5
             """;
 
-        var routes = KernelFiles.ParseIpv6Route(text);
+        var routes = ProcNet.ParseIpv6Routes(text);
 
         Assert.Equal(
             [
