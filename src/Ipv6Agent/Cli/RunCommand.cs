@@ -3,7 +3,9 @@ using Ipv6Agent.Hosting;
 using Ipv6Agent.Logging;
 using Ipv6Agent.Reporting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Serilog;
 
 namespace Ipv6Agent.Cli;
@@ -28,6 +30,8 @@ internal static class RunCommand
         // No default configuration sources: the agent's only configuration is config.yaml, validated above.
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         builder.Services.AddSystemd();
+        // AddSystemd registers the notifier only under systemd; a foreground `run` still needs one (it is a no-op without NOTIFY_SOCKET).
+        builder.Services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>();
         builder.Services.AddSerilog(serilog, dispose: true);
         builder.Services.AddAgent(options);
         builder.Services.AddHostedService<ReconcileWorker>();
