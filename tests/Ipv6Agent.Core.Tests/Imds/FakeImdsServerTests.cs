@@ -123,6 +123,22 @@ public sealed class FakeImdsServerTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(get, Ct)).StatusCode);
     }
 
+    [Fact]
+    public async Task RunAsync_ServesUntilCancelled()
+    {
+        var url = ImdsTestSupport.ClosedPort();
+        using var stop = new CancellationTokenSource();
+        var running = FakeImdsServer.RunAsync(FakeImdsOptions.For(FakeInstances.Blog), [url.ToString()], stop.Token);
+        using var client = ImdsTestSupport.Client([url], out _);
+
+        var snapshot = await client.ReadSnapshotAsync(null, Ct);
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        Assert.Equal("i-0123456789abcdef0", snapshot.InstanceId);
+        Assert.False(await client.IsReachableAsync(TimeSpan.FromSeconds(1), Ct));
+    }
+
     private static async Task<string> TokenAsync(HttpClient http, FakeImdsServer server)
     {
         using var put = new HttpRequestMessage(HttpMethod.Put, new Uri(server.Endpoint, "/latest/api/token"));

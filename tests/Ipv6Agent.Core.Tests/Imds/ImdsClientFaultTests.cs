@@ -1,5 +1,6 @@
 using Ipv6Agent.Testing.Imds;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using static Ipv6Agent.Imds.ImdsTestSupport;
 
 namespace Ipv6Agent.Imds;
@@ -39,6 +40,20 @@ public sealed class ImdsClientFaultTests
         Assert.Equal(5, snapshot.Interface.Ipv6s.Count);
         Assert.Equal(2, server.CountStatus(503));
         Assert.Equal(2, logger.Collector.GetSnapshot().Count(r => r.Level == LogLevel.Warning && r.Message.Contains("HTTP 503", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task ReadSnapshot_FakeClockAndTransientFailure_RetriesOnTheWallClock()
+    {
+        // A fake clock nobody advances must not turn a retry delay into a hang.
+        var time = new FakeTimeProvider();
+        await using var server = await FakeImdsServer.StartAsync(FakeImdsOptions.For(FakeInstances.Blog) with { Time = time });
+        server.FailNext(1, 503);
+        using var client = Client(server, out _, time);
+
+        var snapshot = await client.ReadSnapshotAsync(null, Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        Assert.Equal("i-0123456789abcdef0", snapshot.InstanceId);
     }
 
     [Fact]
