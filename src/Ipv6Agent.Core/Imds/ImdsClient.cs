@@ -13,7 +13,7 @@ public sealed class ImdsClient : IDisposable
     private readonly ImdsConnection _connection;
 
     /// <param name="candidates">Endpoints to try in order; the first that answers is used from then on.</param>
-    /// <param name="time">Clock for token lifetime, retry delays and per-request deadlines.</param>
+    /// <param name="time">Clock for the token's lifetime; timeouts and retry delays are wall-clock, set by <paramref name="policy"/>.</param>
     /// <param name="handler">For tests; by default a handler with a short connect timeout and no proxy.</param>
     /// <param name="policy">Timeouts and retries; <see cref="ImdsRetryPolicy.Default"/> when <c>null</c>.</param>
     public ImdsClient(

@@ -13,6 +13,10 @@ internal sealed class ImdsConnection : IDisposable
 {
     private readonly IReadOnlyList<Uri> _candidates;
     private readonly TimeProvider _time;
+
+    // Waits (deadlines, backoff, the retry budget) are wall-clock: sockets do not follow a test's fake clock, and a
+    // fake clock nobody advances would turn a retry into a hang. Only the token's lifetime follows the injected clock.
+    private readonly TimeProvider _wall = TimeProvider.System;
     private readonly ILogger _logger;
     private readonly ImdsRetryPolicy _policy;
     private readonly HttpClient _http;
@@ -70,10 +74,10 @@ internal sealed class ImdsConnection : IDisposable
     public async Task<bool> CanGetTokenAsync(TimeSpan timeout, CancellationToken ct)
     {
         var endpoints = _endpoint is { } known ? [known] : _candidates;
-        var start = _time.GetTimestamp();
+        var start = _wall.GetTimestamp();
         foreach (var endpoint in endpoints)
         {
-            var remaining = timeout - _time.GetElapsedTime(start);
+            var remaining = timeout - _wall.GetElapsedTime(start);
             if (remaining <= TimeSpan.Zero) break;
             var reply = await SendOnceAsync(TokenRequest(endpoint), remaining, ct).ConfigureAwait(false);
             if (reply.Status == 200 && reply.Body.Trim().Length > 0) return true;
@@ -141,36 +145,36 @@ internal sealed class ImdsConnection : IDisposable
     private async Task<Outcome> SendWithRetriesAsync(
         string method, string path, IReadOnlyList<Uri> endpoints, Func<Uri, HttpRequestMessage> build, CancellationToken ct)
     {
-        var start = _time.GetTimestamp();
+        var start = _wall.GetTimestamp();
         var last = new Outcome(endpoints[0], ImdsReply.Failed("not tried"), 0, TimeSpan.Zero, "not tried");
         for (var attempt = 1; attempt <= _policy.MaxAttempts; attempt++)
         {
             if (attempt > 1)
             {
                 var delay = _policy.DelayBefore(attempt);
-                if (_time.GetElapsedTime(start) + delay >= _policy.TotalBudget) break;
+                if (_wall.GetElapsedTime(start) + delay >= _policy.TotalBudget) break;
                 ImdsLog.Retrying(_logger, method, path, last.LastError, attempt, _policy.MaxAttempts, delay.TotalMilliseconds);
-                await Task.Delay(delay, _time, ct).ConfigureAwait(false);
+                await Task.Delay(delay, _wall, ct).ConfigureAwait(false);
             }
             foreach (var endpoint in endpoints)
             {
-                var remaining = _policy.TotalBudget - _time.GetElapsedTime(start);
+                var remaining = _policy.TotalBudget - _wall.GetElapsedTime(start);
                 if (remaining <= TimeSpan.Zero) break;
                 var timeout = remaining < _policy.RequestTimeout ? remaining : _policy.RequestTimeout;
                 var reply = await SendOnceAsync(build(endpoint), timeout, ct).ConfigureAwait(false);
                 var error = endpoints.Count > 1 ? $"{endpoint}: {reply.Describe()}" : reply.Describe();
-                last = new Outcome(endpoint, reply, attempt, _time.GetElapsedTime(start), error);
+                last = new Outcome(endpoint, reply, attempt, _wall.GetElapsedTime(start), error);
                 if (!reply.IsTransient) return last;
                 if (endpoints.Count > 1) ImdsLog.CandidateFailed(_logger, endpoint, reply.Describe());
             }
         }
-        return last with { Elapsed = _time.GetElapsedTime(start) };
+        return last with { Elapsed = _wall.GetElapsedTime(start) };
     }
 
     private async Task<ImdsReply> SendOnceAsync(HttpRequestMessage request, TimeSpan timeout, CancellationToken ct)
     {
         using var _ = request;
-        using var deadline = new CancellationTokenSource(timeout, _time);
+        using var deadline = new CancellationTokenSource(timeout, _wall);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
         var started = Stopwatch.GetTimestamp();
         try

@@ -120,7 +120,8 @@ internal static partial class ImdsParser
     public static IPAddress Address(string key, string text)
     {
         // IPAddress.TryParse also takes "8" (0.0.0.8), "[::1]" and "::1%eth0"; IMDS never prints those.
-        if (!LooksLikeAddress(text) || !IPAddress.TryParse(text, out var address))
+        if (!LooksLikeAddress(text) || !IPAddress.TryParse(text, out var address)
+            || (address.AddressFamily == AddressFamily.InterNetwork && text.Count(c => c == '.') != 3))
             throw Bad(key, text, "which is not an IPv6 address");
         if (address.AddressFamily == AddressFamily.InterNetwork || address.IsIPv4MappedToIPv6)
             throw Bad(key, text, "an IPv4 address where IPv6 is expected");

@@ -1,7 +1,7 @@
-using System.Net.Sockets;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -31,6 +31,7 @@ public sealed class FakeImdsServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, FakeResponse> _overrides = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<FakeImdsRequest> _requests = new();
     private readonly Lock _failLock = new();
+    private readonly CancellationTokenSource _stopping = new();
     private volatile Data _data;
     private WebApplication? _app;
     private volatile bool _disabled;
@@ -127,16 +128,24 @@ public sealed class FakeImdsServer : IAsyncDisposable
         var hadToken = request.Headers.ContainsKey(TokenHeader);
         FakeResponse answer;
         var headers = new Dictionary<string, string>();
+        using var aborted = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
         try
         {
             var delay = Delay;
-            if (delay > TimeSpan.Zero) await Task.Delay(delay, context.RequestAborted).ConfigureAwait(false);
+            if (delay > TimeSpan.Zero) await Task.Delay(delay, aborted.Token).ConfigureAwait(false);
             answer = Answer(request, source, headers);
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
+            // The caller gave up, or the server is stopping: a hanging answer must not hold up shutdown.
+            context.Abort();
             Log(request, hadToken, source, 499);
             return;
+        }
+        catch (Exception ex)
+        {
+            // A bug in the fake must show up in the test's failure message, not as a bare 500 from Kestrel.
+            answer = new FakeResponse(500, $"fake IMDS failed: {ex}");
         }
 
         Log(request, hadToken, source, answer.Status);
@@ -214,16 +223,20 @@ public sealed class FakeImdsServer : IAsyncDisposable
     private static IPAddress? Normalize(IPAddress? address) =>
         address is null ? null
         : address.IsIPv4MappedToIPv6 ? address.MapToIPv4()
+        // ScopeId throws for IPv4; a link-local caller's scope would make it unequal to the configured source.
         : address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0 ? new IPAddress(address.GetAddressBytes())
         : address;
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
         if (_app is { } app)
         {
-            await app.StopAsync().ConfigureAwait(false);
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await app.StopAsync(grace.Token).ConfigureAwait(false);
             await app.DisposeAsync().ConfigureAwait(false);
         }
+        _stopping.Dispose();
     }
 
     /// <summary>The options and everything pre-rendered from them, swapped as one reference.</summary>
