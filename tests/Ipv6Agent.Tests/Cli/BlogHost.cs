@@ -6,14 +6,10 @@ namespace Ipv6Agent.Cli;
 /// <summary>The blog's instance-1 as EC2 leaves it after boot, as files under a temp root, with its IMDS.</summary>
 internal static class BlogHost
 {
-    public const string Mac = "12:fb:b4:8b:15:f8";
+    public const string Mac = FakeInstances.BlogMac;
 
-    public static FakeInstance Instance1 => new("i-0123456789abcdef0", "us-east-1",
-    [
-        new FakeEni(Mac, 0, "eni-0a1b2c3d4e5f67890",
-            ["2001:db8:47b:ca03::8", "2001:db8:47b:ca03::9", "2001:db8:47b:ca03::a", "2001:db8:47b:ca03::b", "2001:db8:47b:ca03::1:1"],
-            [], ["2001:db8:47b:ca03::/64"]),
-    ]);
+    /// <summary>Listed out of order, as IMDS may: the agent sorts.</summary>
+    public static FakeInstance Instance1 => FakeInstances.Blog;
 
     public const string CloudInitNetplan = """
         # This file is generated from information provided by the datasource.  Changes

@@ -25,7 +25,7 @@ public sealed class DryRunTests
         Assert.Equal("us-east-1", (string?)report["instance"]!["region"]);
         Assert.Equal(BlogHost.Mac, (string?)report["instance"]!["mac"]);
         Assert.Equal("ens5", (string?)report["instance"]!["interface"]);
-        Assert.Equal("eni-0a1b2c3d4e5f67890", (string?)report["instance"]!["eni"]);
+        Assert.Equal("eni-0a1b2c3d4e5f60718", (string?)report["instance"]!["eni"]);
         var plan = report["plan"]!;
         Assert.Equal("block", (string?)plan["source"]);
         Assert.Equal(["2001:db8:47b:ca03::1:1/64"], plan["hostAddresses"]!.AsArray().Select(a => (string?)a));

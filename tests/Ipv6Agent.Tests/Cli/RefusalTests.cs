@@ -45,7 +45,7 @@ public sealed class RefusalTests
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("ipv6-agent: failed", run.StdOut);
-        Assert.Contains("aws ec2 assign-ipv6-addresses --network-interface-id eni-0a1b2c3d4e5f67890", run.StdOut);
+        Assert.Contains("aws ec2 assign-ipv6-addresses --network-interface-id eni-0a1b2c3d4e5f60718", run.StdOut);
         Assert.Equal(before, root.Fingerprint().Where(f => !IsAgentState(f.Key)).ToDictionary());
     }
 
