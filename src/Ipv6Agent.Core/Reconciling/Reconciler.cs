@@ -52,6 +52,7 @@ internal sealed partial class Reconciler(
             var dockerVersion = await docker.TryGetVersionAsync(cancellationToken);
             var host = HostInspector.Read(options, dockerVersion);
             plan = Planner.Plan(snapshot, host, options.Addressing);
+            LogPlan(plan);
             var fixMirrors = await ShouldFixMirrorsAsync(snapshot.Region, host, cancellationToken);
             var edits = DesiredState.Build(plan, host, new DesiredStateOptions(fixMirrors, dockerVersion));
 
@@ -100,6 +101,19 @@ internal sealed partial class Reconciler(
             return Failed(started, $"cannot read or write a file: {e.Message}", snapshot, plan);
         }
     }
+
+    /// <summary>Info when the plan differs from the previous pass's (IMDS gave the ENI a new address or prefix), else debug.</summary>
+    private void LogPlan(NetworkPlan plan)
+    {
+        var text = $"{plan.InterfaceName} gets {string.Join(", ", plan.HostAddresses)} via {Addressing.Ipv6.Format(plan.Gateway)}; " +
+                   $"docker0 gets {Addressing.Ipv6.Format(plan.DockerCidr)} ({plan.Source.ToString().ToLowerInvariant()} of {plan.EniId}), gateway {Addressing.Ipv6.Format(plan.DockerGateway)}";
+        if (Interlocked.Exchange(ref _lastPlan, text) == text)
+            LogPlanUnchanged(logger, text);
+        else
+            LogPlanChanged(logger, text);
+    }
+
+    private string? _lastPlan;
 
     private static Report Failed(DateTimeOffset started, string error, ImdsSnapshot? snapshot, NetworkPlan? plan) => new()
     {
@@ -163,6 +177,12 @@ internal sealed partial class Reconciler(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pass {Result}: {Changed} file(s) changed, {Actions} command(s) run, {FailedChecks} check(s) failed")]
     private static partial void LogPassFinished(ILogger logger, string result, int changed, int actions, int failedChecks);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Plan: {Plan}")]
+    private static partial void LogPlanChanged(ILogger logger, string plan);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Plan unchanged: {Plan}")]
+    private static partial void LogPlanUnchanged(ILogger logger, string plan);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Pass failed, nothing changed: {Reason}")]
     private static partial void LogPassRefused(ILogger logger, string reason);
