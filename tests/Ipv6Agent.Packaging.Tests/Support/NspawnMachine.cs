@@ -9,6 +9,7 @@ namespace Ipv6Agent.Packaging.Support;
 internal sealed class NspawnMachine : IAsyncDisposable
 {
     private readonly Process _nspawn;
+    private int _disposed;
 
     private NspawnMachine(string name, string rootfs, string consoleLog, Process nspawn, int leaderPid)
     {
@@ -78,11 +79,21 @@ internal sealed class NspawnMachine : IAsyncDisposable
             }
 
             var machine = new NspawnMachine(name, rootfs, consoleLog, nspawn, leader);
-            var left = deadline - DateTime.UtcNow;
-            var running = await machine.ExecAsync(left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1), "systemctl", "is-system-running", "--wait");
+            ProcessResult running;
+            do
+            {
+                // Until systemd has opened its private socket, systemctl cannot connect at all.
+                var left = deadline - DateTime.UtcNow;
+                running = await machine.ExecAsync(left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1), "systemctl", "is-system-running", "--wait");
+                if (running.Stdout.Trim().Length == 0)
+                {
+                    await Task.Delay(100);
+                }
+            }
+            while (running.Stdout.Trim().Length == 0 && DateTime.UtcNow < deadline);
+
             if (running.Stdout.Trim() is not ("running" or "degraded"))
             {
-                await machine.DisposeAsync();
                 throw new InvalidOperationException($"the container did not boot: {running.Describe("systemctl is-system-running")}\n{await TailAsync(consoleLog)}");
             }
 
@@ -109,7 +120,13 @@ internal sealed class NspawnMachine : IAsyncDisposable
     /// <summary>A host path for <paramref name="containerPath"/>.</summary>
     public string HostPath(string containerPath) => Path.Combine(Rootfs, containerPath.TrimStart('/'));
 
-    public async ValueTask DisposeAsync() => await StopAsync(_nspawn);
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await StopAsync(_nspawn);
+        }
+    }
 
     private static async Task StopAsync(Process nspawn)
     {
