@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Every test of ipv6-agent, as CI runs them: unit, CLI, end-to-end on the simulated VPC, packaging boot test.
+# Sets up what it needs on a fresh Debian 12 machine (apt packages, NuGet restore). Needs root: the end-to-end
+# tests build network namespaces and run dockerd and systemd-networkd inside them (never in this machine's own).
+# The last line is "N passed, N failed[, N skipped]".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[run-all] %s\n' "$*" >&2; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  say "must run as root (the end-to-end tests create network namespaces and run dockerd inside them): sudo $0"
+  exit 2
+fi
+command -v dotnet >/dev/null || { say "the .NET 10 SDK is not on PATH (https://learn.microsoft.com/dotnet/core/install/linux-debian)"; exit 2; }
+
+packages=(docker.io netplan.io busybox-static iproute2 iputils-ping systemd-container debootstrap dpkg-dev hyperfine)
+missing=()
+for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+say "restoring and building"
+dotnet restore Ipv6Agent.sln --nologo -v q
+dotnet build Ipv6Agent.sln --no-restore --nologo -v q -c Release
+
+# One published agent for every test that runs the binary, built with the contract's command.
+agent_dir=$(mktemp -d /tmp/ipv6-agent-publish.XXXXXX)
+trap 'rm -rf "$agent_dir"' EXIT
+dotnet publish src/Ipv6Agent/Ipv6Agent.csproj -c Release -o "$agent_dir" --nologo -v q >/dev/null
+export IPV6_AGENT="$agent_dir/ipv6-agent"
+
+log=$(mktemp /tmp/ipv6-agent-tests.XXXXXX.log)
+say "running the tests (one module at a time: the end-to-end ones want the machine's two cores)"
+set +e
+dotnet test --solution Ipv6Agent.sln --no-build -c Release --max-parallel-test-modules 1 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+total=$(grep -E '^\s*total:' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+failed=$(grep -E '^\s*failed:' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+passed=$(grep -E '^\s*succeeded:' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+skipped=$(grep -E '^\s*skipped:' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+rm -f "$log"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # a crash or build error is a failure even with no count
+printf '%s passed, %s failed, %s skipped\n' "$passed" "$failed" "$skipped"
+[ "$status" -eq 0 ] && [ "$total" -gt 0 ]
