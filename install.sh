@@ -83,7 +83,7 @@ dpkg_run() {
   if command -v apt-get >/dev/null 2>&1; then
     local extra=()
     [ "$what" = install ] && extra=(--allow-downgrades --no-install-recommends)
-    apt-get -q -y -o DPkg::Lock::Timeout=$lock_timeout \
+    apt-get -q -y -o DPkg::Lock::Timeout=$lock_timeout -o Dpkg::Use-Pty=0 \
       -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
       "$what" "${extra[@]}" "$@" >&2
   else
@@ -226,6 +226,9 @@ while :; do
     failed|inactive)
       die "$unit is $state: see journalctl -u ipv6-agent -b" ;;
   esac
+  # Before READY=1 a restart means the process died: a crash loop will not become ready.
+  restarts=$(systemctl show -p NRestarts --value "$unit" 2>/dev/null || echo 0)
+  [ "${restarts:-0}" -lt 3 ] || die "$unit exited $restarts times before it became ready: see journalctl -u ipv6-agent -b"
   [ $SECONDS -lt $deadline ] || die "$unit is still $state after ${wait_sec}s: see journalctl -u ipv6-agent -b"
   sleep 1
 done

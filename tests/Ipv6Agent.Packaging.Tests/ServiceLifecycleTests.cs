@@ -127,7 +127,7 @@ public sealed class ServiceLifecycleTests(BootedAgent agent, ITestOutputHelper o
         var restarts = int.Parse(await agent.UnitPropertyAsync("NRestarts"), System.Globalization.CultureInfo.InvariantCulture);
         Assert.NotEqual("0", pid);
 
-        var kill = await Machine.ExecAsync("kill", "-9", pid);
+        var kill = await Machine.ShAsync($"kill -9 {pid}");
         Assert.True(kill.ExitCode == 0, kill.Describe("kill -9"));
 
         var watch = Stopwatch.StartNew();

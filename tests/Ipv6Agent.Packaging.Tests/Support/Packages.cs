@@ -11,6 +11,9 @@ internal static class Packages
         ["arm64"] = new(() => BuildAsync("arm64")),
     };
 
+    static Packages() =>
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(Folder, recursive: true);
+
     public static string Folder { get; } = Directory.CreateTempSubdirectory("pk-debs-").FullName;
 
     /// <summary>This machine's Debian architecture.</summary>
