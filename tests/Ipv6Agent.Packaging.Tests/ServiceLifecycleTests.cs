@@ -215,12 +215,7 @@ public sealed class ServiceLifecycleTests(BootedAgent agent, ITestOutputHelper o
     [Fact, Step(120)]
     public async Task InstallSh_TarballUrlWithItsSha256_InstallsAgain()
     {
-        var tarball = Machine.HostPath($"{BootedAgent.PkgDir}/ipv6-agent.tar.gz");
-        var tar = await ProcessRun.RunAsync(
-            "tar", ["-czf", tarball, "-C", Path.GetDirectoryName(agent.HostDeb)!, Path.GetFileName(agent.HostDeb), Path.GetFileName(agent.OtherArchDeb)],
-            TimeSpan.FromMinutes(1));
-        Assert.True(tar.ExitCode == 0, tar.Describe("tar"));
-        var sum = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(tarball, TestContext.Current.CancellationToken)));
+        var sum = await ReleaseTarballAsync();
         await StartHttpServerAsync();
 
         var install = await Machine.ExecAsync(TimeSpan.FromMinutes(5), "/usr/local/bin/pk-install.sh", "--wait", "240", "--sha256", sum, "http://127.0.0.1:8000/ipv6-agent.tar.gz");
@@ -229,6 +224,27 @@ public sealed class ServiceLifecycleTests(BootedAgent agent, ITestOutputHelper o
         Assert.True(install.ExitCode == 0, install.Describe("install.sh URL"));
         Assert.Equal("active", await agent.UnitPropertyAsync("ActiveState"));
         Assert.Equal(BootedAgent.PreWrittenConfig, await File.ReadAllTextAsync(Machine.HostPath("/etc/ipv6-agent/config.yaml"), TestContext.Current.CancellationToken));
+    }
+
+    [Fact, Step(125)]
+    public async Task CloudInitUserData_Runcmd_ChecksTheTarballAndRunsInstallShFromIt()
+    {
+        var sum = await ReleaseTarballAsync();
+        await StartHttpServerAsync();
+        var userData = await File.ReadAllTextAsync(Repository.Path("packaging", "cloud-init", "user-data.yaml"), TestContext.Current.CancellationToken);
+        // The first runcmd entry is the YAML block scalar after "runcmd:"; its lines are indented 4.
+        var block = System.Text.RegularExpressions.Regex.Match(userData, @"runcmd:\n(?:\s*#.*\n)*  - \|\n((?:    .*\n)+)").Groups[1].Value;
+        var script = string.Join('\n', block.Split('\n').Select(l => l.Length >= 4 ? l[4..] : l))
+            .Replace(">>> https://example.invalid/releases/ipv6-agent_VERSION.tar.gz <<<", "http://127.0.0.1:8000/ipv6-agent.tar.gz", StringComparison.Ordinal)
+            .Replace(">>> SHA-256 OF THAT TARBALL <<<", sum, StringComparison.Ordinal);
+        Assert.Contains("sha256sum --check", script, StringComparison.Ordinal);
+
+        var run = await Machine.ExecAsync(TimeSpan.FromMinutes(5), "/bin/sh", "-c", script);
+        var status = await Machine.ShAsync("ipv6-agent status || echo 'ipv6-agent: see journalctl -u ipv6-agent'");
+
+        Assert.True(run.ExitCode == 0, run.Describe("user-data runcmd"));
+        Assert.Contains("is already installed", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("see journalctl -u ipv6-agent", status.Stdout, StringComparison.Ordinal);
     }
 
     [Fact, Step(130)]
@@ -247,6 +263,32 @@ public sealed class ServiceLifecycleTests(BootedAgent agent, ITestOutputHelper o
         await AssertAgentOutputStaysAsync();
         Assert.True(again.ExitCode == 0, again.Describe("install.sh --uninstall on a clean host"));
         Assert.Contains("not installed; nothing to do", again.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>A release tarball as build-release.sh lays it out, served from the packages folder; returns its SHA-256.</summary>
+    private async Task<string> ReleaseTarballAsync()
+    {
+        var tarball = Machine.HostPath($"{BootedAgent.PkgDir}/ipv6-agent.tar.gz");
+        if (!File.Exists(tarball))
+        {
+            var stage = Directory.CreateTempSubdirectory("pk-release-").FullName;
+            try
+            {
+                File.Copy(agent.HostDeb, Path.Combine(stage, Path.GetFileName(agent.HostDeb)));
+                File.Copy(agent.OtherArchDeb, Path.Combine(stage, Path.GetFileName(agent.OtherArchDeb)));
+                File.Copy(Repository.Path("install.sh"), Path.Combine(stage, "install.sh"));
+                // Member names as build-release.sh writes them: bare, no "./" (runcmd extracts "install.sh").
+                var tar = await ProcessRun.RunAsync(
+                    "tar", ["-czf", tarball, "-C", stage, "install.sh", Path.GetFileName(agent.HostDeb), Path.GetFileName(agent.OtherArchDeb)], TimeSpan.FromMinutes(1));
+                Assert.True(tar.ExitCode == 0, tar.Describe("tar"));
+            }
+            finally
+            {
+                Directory.Delete(stage, recursive: true);
+            }
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(tarball, TestContext.Current.CancellationToken)));
     }
 
     private async Task<DateTimeOffset> ReportTimeAsync()
