@@ -47,4 +47,8 @@ debootstrap --variant=minbase --include="$include" "$suite" "$work/rootfs" "$mir
 rm -rf "$rootfs"
 mv "$work/rootfs" "$rootfs"
 touch "$rootfs/.complete"
+# Rootfs trees of an older package list are 300 MB each and no test uses them any more.
+for old in "$cache/$suite"-*; do
+  [ "$old" = "$rootfs" ] || rm -rf --one-file-system "$old"
+done
 echo "$rootfs"

@@ -52,7 +52,7 @@ public sealed class SandboxRun : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(rootfs, "etc/systemd/system/pk-sandbox.service"), SandboxUnit());
         try
         {
-            _machine = await NspawnMachine.BootAsync($"pk-sb-{Environment.ProcessId}", rootfs, Path.Combine(_work, "console.log"), TimeSpan.FromSeconds(60));
+            _machine = await NspawnMachine.BootAsync($"pk-sb-{Environment.ProcessId}", rootfs, Path.Combine(_work, "console.log"), TimeSpan.FromSeconds(60), writableSysfs: true);
             Start = await _machine.ExecAsync(TimeSpan.FromMinutes(2), "systemctl", "start", "pk-sandbox.service");
             Output = (await _machine.ExecAsync("journalctl", "-u", "pk-sandbox.service", "-o", "cat", "--no-pager")).Stdout;
         }

@@ -33,17 +33,19 @@ internal sealed class NspawnMachine : IAsyncDisposable
     public TimeSpan BootTime { get; private set; }
 
     /// <summary>Boots <paramref name="rootfs"/> and waits until systemd says the system is up.</summary>
-    public static async Task<NspawnMachine> BootAsync(string name, string rootfs, string consoleLog, TimeSpan timeout)
+    /// <param name="writableSysfs">
+    /// nspawn mounts /sys read-only, where `udevadm trigger` (run by `netplan apply`) cannot write
+    /// uevents; with a private network the container's /sys/class/net holds its own links only.
+    /// </param>
+    public static async Task<NspawnMachine> BootAsync(string name, string rootfs, string consoleLog, TimeSpan timeout, bool writableSysfs = false)
     {
         var watch = Stopwatch.StartNew();
         var log = File.Open(consoleLog, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
-        // setpriv --pdeathsig: if the test runner dies without disposing, nspawn gets SIGTERM and
-        // powers the container off instead of leaving it running.
-        var info = new ProcessStartInfo("setpriv")
+        var info = new ProcessStartInfo("systemd-nspawn")
         {
             ArgumentList =
             {
-                "--pdeathsig", "TERM", "--", "systemd-nspawn", "-D", rootfs, "-M", name, "--boot",
+                "-D", rootfs, "-M", name, "--boot",
                 "--private-network", "--register=no", "--keep-unit", "--console=read-only",
             },
             RedirectStandardOutput = true,
@@ -51,7 +53,29 @@ internal sealed class NspawnMachine : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (writableSysfs)
+        {
+            info.Environment["SYSTEMD_NSPAWN_API_VFS_WRITABLE"] = "1";
+        }
+
         var nspawn = Process.Start(info) ?? throw new InvalidOperationException("systemd-nspawn did not start");
+        // If the runner exits without disposing (a crash, a cancelled run), power the container off.
+        EventHandler onExit = (_, _) =>
+        {
+            try
+            {
+                if (!nspawn.HasExited)
+                {
+                    Kill(nspawn.Id, 15);
+                    nspawn.WaitForExit(15_000);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // Disposed: it was stopped already.
+            }
+        };
+        AppDomain.CurrentDomain.ProcessExit += onExit;
         _ = nspawn.StandardOutput.BaseStream.CopyToAsync(log);
         _ = nspawn.StandardError.BaseStream.CopyToAsync(log);
 
@@ -158,7 +182,6 @@ internal sealed class NspawnMachine : IAsyncDisposable
     /// <summary>nspawn is a subreaper: the container's init ends up as its only child.</summary>
     private static int ChildOf(int pid)
     {
-        // setpriv execs nspawn in place, so its pid is nspawn's pid.
         var path = $"/proc/{pid}/task/{pid}/children";
         if (!File.Exists(path))
         {
