@@ -1,0 +1,96 @@
+using System.Text.RegularExpressions;
+using Ipv6Agent.Packaging.Support;
+
+namespace Ipv6Agent.Packaging;
+
+/// <summary>What build-deb.sh puts in the .deb, for both architectures, without installing it.</summary>
+public sealed class DebPackageTests
+{
+    private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
+
+    [Theory]
+    [InlineData("amd64")]
+    [InlineData("arm64")]
+    public async Task Deb_Contents_AreTheBinaryTheUnitAndTheConfigAsAConffile(string arch)
+    {
+        var deb = await Packages.DebAsync(arch);
+
+        var list = await ProcessRun.RunAsync("dpkg-deb", ["-c", deb], Minute);
+        var conffiles = await ProcessRun.RunAsync("dpkg-deb", ["-I", deb, "conffiles"], Minute);
+        var control = await ProcessRun.RunAsync("dpkg-deb", ["-f", deb, "Package", "Architecture", "Depends", "Recommends"], Minute);
+
+        Assert.Matches(@"-rwxr-xr-x root/root .* \./usr/bin/ipv6-agent\n", list.Stdout);
+        Assert.Matches(@"-rw-r--r-- root/root .* \./lib/systemd/system/ipv6-agent\.service\n", list.Stdout);
+        Assert.Matches(@"-rw-r--r-- root/root .* \./etc/ipv6-agent/config\.yaml\n", list.Stdout);
+        Assert.Equal("/etc/ipv6-agent/config.yaml", conffiles.Stdout.Trim());
+        Assert.Contains($"Architecture: {arch}", control.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Recommends: docker.io | docker-ce, netplan.io", control.Stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("amd64", 0x3E)]
+    [InlineData("arm64", 0xB7)]
+    public async Task Deb_Binary_IsASelfContainedElfForItsArchitecture(string arch, int elfMachine)
+    {
+        var deb = await Packages.DebAsync(arch);
+        var folder = Directory.CreateTempSubdirectory("pk-x-").FullName;
+        try
+        {
+            var extract = await ProcessRun.RunAsync("dpkg-deb", ["-x", deb, folder], Minute);
+            Assert.True(extract.ExitCode == 0, extract.Describe("dpkg-deb -x"));
+            var binary = Path.Combine(folder, "usr/bin/ipv6-agent");
+            var header = new byte[20];
+            await using (var stream = File.OpenRead(binary))
+            {
+                await stream.ReadExactlyAsync(header, TestContext.Current.CancellationToken);
+            }
+
+            Assert.Equal("\u007fELF"u8.ToArray(), header[..4]);
+            Assert.Equal(elfMachine, header[18] | (header[19] << 8));
+            // Self-contained: one file, no shared framework beside it.
+            Assert.Equal(["ipv6-agent"], Directory.GetFiles(Path.GetDirectoryName(binary)!).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Deb_Version_ComesFromGitDescribe_AndTheBinarySaysIt()
+    {
+        var describe = (await ProcessRun.RunAsync("git", ["-C", Repository.Root, "describe", "--tags", "--always", "--dirty"], Minute)).Stdout.Trim();
+        var deb = await Packages.DebAsync(Packages.HostArch);
+        var folder = Directory.CreateTempSubdirectory("pk-x-").FullName;
+        try
+        {
+            await ProcessRun.RunAsync("dpkg-deb", ["-x", deb, folder], Minute);
+            var version = await ProcessRun.RunAsync(Path.Combine(folder, "usr/bin/ipv6-agent"), ["version"], Minute);
+            var debVersion = (await ProcessRun.RunAsync("dpkg-deb", ["-f", deb, "Version"], Minute)).Stdout.Trim();
+
+            Assert.True(version.ExitCode == 0, version.Describe("ipv6-agent version"));
+            Assert.Contains(describe, version.Stdout, StringComparison.Ordinal);
+            var hash = Regex.Match(describe, "[0-9a-f]{7,}").Value;
+            Assert.Contains(hash, debVersion, StringComparison.Ordinal);
+            Assert.Equal(describe.EndsWith("-dirty", StringComparison.Ordinal), debVersion.EndsWith(".dirty", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task DefaultConfig_EveryContractKey_IsDocumentedAndTheFileSetsNothing()
+    {
+        var text = await File.ReadAllTextAsync(Repository.Path("packaging", "config.yaml"), TestContext.Current.CancellationToken);
+        string[] keys = ["root", "imds", "endpoint", "interface", "addressing", "apt", "fix-mirrors", "probe", "image", "targets", "reconcile", "interval", "commands", "netplan-apply", "docker-restart"];
+
+        foreach (var key in keys)
+        {
+            Assert.Matches(new Regex($@"^\s*#\s*{Regex.Escape(key)}:", RegexOptions.Multiline), text);
+        }
+
+        Assert.DoesNotMatch(new Regex(@"^\s*[a-z-]+:", RegexOptions.Multiline), text);
+    }
+}
