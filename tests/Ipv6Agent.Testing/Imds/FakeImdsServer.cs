@@ -1,0 +1,239 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ipv6Agent.Testing.Imds;
+
+/// <summary>
+/// A real HTTP server (Kestrel) that speaks IMDSv2 like EC2: token PUT first, every GET with the token, 401 without,
+/// values formatted as EC2 formats them. Instances are chosen by the caller's source address. Faults can be switched
+/// on at runtime from any thread.
+/// </summary>
+public sealed class FakeImdsServer : IAsyncDisposable
+{
+    public const string TokenPath = "/latest/api/token";
+    public const string MetaDataPath = "/latest/meta-data/";
+    public const string TokenHeader = "X-aws-ec2-metadata-token";
+    public const string TokenTtlHeader = "X-aws-ec2-metadata-token-ttl-seconds";
+
+    /// <summary>IMDS accepts token lifetimes from one second to six hours.</summary>
+    public const int MaxTokenTtlSeconds = 21600;
+
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _tokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, FakeResponse> _overrides = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<FakeImdsRequest> _requests = new();
+    private readonly Lock _failLock = new();
+    private volatile Data _data;
+    private WebApplication? _app;
+    private volatile bool _disabled;
+    private long _delayTicks;
+    private int _failRemaining;
+    private int _failStatus;
+
+    private FakeImdsServer(FakeImdsOptions options) => _data = Data.Build(options);
+
+    /// <summary>The first address the server listens on (with the real port when started on port 0).</summary>
+    public Uri Endpoint => Endpoints[0];
+
+    public IReadOnlyList<Uri> Endpoints { get; private set; } = [];
+
+    /// <summary>What is served; replace it to change the instances while the server runs.</summary>
+    public FakeImdsOptions Options
+    {
+        get => _data.Options;
+        set => _data = Data.Build(value);
+    }
+
+    /// <summary>IMDS turned off for the instance (<c>--http-endpoint disabled</c>): 403 to everything.</summary>
+    public bool Disabled
+    {
+        get => _disabled;
+        set => _disabled = value;
+    }
+
+    /// <summary>Waited before every answer, to simulate a slow or hanging IMDS.</summary>
+    public TimeSpan Delay
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _delayTicks));
+        set => Interlocked.Exchange(ref _delayTicks, value.Ticks);
+    }
+
+    /// <summary>Every request answered so far, in order.</summary>
+    public IReadOnlyList<FakeImdsRequest> Requests => [.. _requests];
+
+    public void ClearRequests() => _requests.Clear();
+
+    /// <summary>The next <paramref name="count"/> requests, token PUTs included, get <paramref name="status"/>.</summary>
+    public void FailNext(int count, int status = 500)
+    {
+        lock (_failLock)
+        {
+            _failRemaining = count;
+            _failStatus = status;
+        }
+    }
+
+    /// <summary>Forgets every token, as if they had all expired: the next GET with one gets 401.</summary>
+    public void ExpireAllTokens() => _tokens.Clear();
+
+    /// <summary>
+    /// Answers <paramref name="key"/> with <paramref name="response"/> instead of the real value. A key with a slash is a
+    /// path under <c>/latest/meta-data/</c>; a key without one (<c>ipv6s</c>) matches that last segment under any ENI.
+    /// </summary>
+    public void Override(string key, FakeResponse response) => _overrides[key] = response;
+
+    public void ClearOverrides() => _overrides.Clear();
+
+    public static async Task<FakeImdsServer> StartAsync(FakeImdsOptions options, params string[] urls)
+    {
+        var server = new FakeImdsServer(options);
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.UseUrls(urls.Length == 0 ? ["http://127.0.0.1:0"] : urls);
+        var app = builder.Build();
+        app.Run(server.HandleAsync);
+        await app.StartAsync().ConfigureAwait(false);
+        server._app = app;
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        server.Endpoints = addresses.Select(a => new Uri(a.Replace("//[::]", "//[::1]", StringComparison.Ordinal))).ToList();
+        return server;
+    }
+
+    /// <summary>Runs a fake IMDS until <paramref name="ct"/> is cancelled: the entry point for hosting it in another process.</summary>
+    public static async Task RunAsync(FakeImdsOptions options, string[] urls, CancellationToken ct)
+    {
+        await using var server = await StartAsync(options, urls).ConfigureAwait(false);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var source = Normalize(context.Connection.RemoteIpAddress);
+        var hadToken = request.Headers.ContainsKey(TokenHeader);
+        FakeResponse answer;
+        var headers = new Dictionary<string, string>();
+        try
+        {
+            var delay = Delay;
+            if (delay > TimeSpan.Zero) await Task.Delay(delay, context.RequestAborted).ConfigureAwait(false);
+            answer = Answer(request, source, headers);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            Log(request, hadToken, source, 499);
+            return;
+        }
+
+        Log(request, hadToken, source, answer.Status);
+        context.Response.StatusCode = answer.Status;
+        context.Response.ContentType = "text/plain";
+        foreach (var (name, value) in headers) context.Response.Headers[name] = value;
+        await context.Response.WriteAsync(answer.Body, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private FakeResponse Answer(HttpRequest request, IPAddress? source, Dictionary<string, string> headers)
+    {
+        if (TakeFailure() is { } status) return new FakeResponse(status, $"fake IMDS: injected failure {status}");
+        if (_disabled) return new FakeResponse(403, "Forbidden");
+
+        var path = request.Path.Value ?? "/";
+        if (path == TokenPath) return IssueToken(request, source, headers);
+        if (!(path + "/").StartsWith(MetaDataPath, StringComparison.Ordinal)) return FakeResponse.NotFound;
+        if (request.Method != HttpMethods.Get) return new FakeResponse(405, "Method Not Allowed");
+
+        // IMDSv2 only (http-tokens required): no token, or an expired one, is 401.
+        var token = request.Headers[TokenHeader].ToString();
+        if (token.Length == 0 || !_tokens.TryGetValue(token, out var expires) || Now >= expires)
+            return new FakeResponse(401, "Unauthorized");
+
+        var metadata = _data.Resolve(source);
+        if (metadata is null) return NoInstance(source);
+        var relative = path.Length <= MetaDataPath.Length ? "" : path[MetaDataPath.Length..];
+        if (FindOverride(relative) is { } forced) return forced;
+        return metadata.Lookup(relative) is { } body ? FakeResponse.Ok(body) : FakeResponse.NotFound;
+    }
+
+    private FakeResponse IssueToken(HttpRequest request, IPAddress? source, Dictionary<string, string> headers)
+    {
+        if (request.Method != HttpMethods.Put) return new FakeResponse(405, "Method Not Allowed");
+        // IMDS refuses tokens for requests that went through a proxy.
+        if (request.Headers.ContainsKey("X-Forwarded-For")) return new FakeResponse(403, "Forbidden");
+        if (!int.TryParse(request.Headers[TokenTtlHeader].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var ttl)
+            || ttl < 1 || ttl > MaxTokenTtlSeconds)
+            return new FakeResponse(400, "Bad Request");
+        if (_data.Resolve(source) is null) return NoInstance(source);
+
+        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(42));
+        _tokens[token] = Now + TimeSpan.FromSeconds(ttl);
+        headers[TokenTtlHeader] = ttl.ToString(CultureInfo.InvariantCulture);
+        return FakeResponse.Ok(token);
+    }
+
+    private FakeResponse? FindOverride(string relative)
+    {
+        if (_overrides.IsEmpty) return null;
+        if (_overrides.TryGetValue(relative, out var exact) || _overrides.TryGetValue(relative.TrimEnd('/'), out exact)) return exact;
+        var segment = relative.TrimEnd('/');
+        segment = segment[(segment.LastIndexOf('/') + 1)..];
+        return _overrides.TryGetValue(segment, out var bySegment) ? bySegment : null;
+    }
+
+    private int? TakeFailure()
+    {
+        lock (_failLock)
+        {
+            if (_failRemaining <= 0) return null;
+            _failRemaining--;
+            return _failStatus;
+        }
+    }
+
+    private static FakeResponse NoInstance(IPAddress? source) =>
+        new(404, $"fake IMDS: no instance answers for source address {source}");
+
+    private DateTimeOffset Now => _data.Options.Time.GetUtcNow();
+
+    private void Log(HttpRequest request, bool hadToken, IPAddress? source, int status) =>
+        _requests.Enqueue(new FakeImdsRequest(Now, request.Method, request.Path.Value ?? "/", hadToken, source, status));
+
+    private static IPAddress? Normalize(IPAddress? address) =>
+        address is null ? null
+        : address.IsIPv4MappedToIPv6 ? address.MapToIPv4()
+        : address.ScopeId != 0 ? new IPAddress(address.GetAddressBytes())
+        : address;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is { } app)
+        {
+            await app.StopAsync().ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The options and everything pre-rendered from them, swapped as one reference.</summary>
+    private sealed record Data(FakeImdsOptions Options, FakeMetadata? Default, IReadOnlyList<FakeMetadata> Instances)
+    {
+        public static Data Build(FakeImdsOptions options) =>
+            new(options,
+                options.DefaultInstance is { } d ? FakeMetadata.Build(d) : null,
+                options.Instances.Select(FakeMetadata.Build).ToList());
+
+        public FakeMetadata? Resolve(IPAddress? source) =>
+            (source is null ? null : Instances.FirstOrDefault(i => i.Sources.Contains(source))) ?? Default;
+    }
+}
