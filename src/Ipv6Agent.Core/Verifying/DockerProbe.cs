@@ -1,0 +1,343 @@
+using System.Globalization;
+using System.Net;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Ipv6Agent.Addressing;
+using Ipv6Agent.Configuration;
+using Ipv6Agent.Planning;
+using Ipv6Agent.Reporting;
+using Microsoft.Extensions.Logging;
+
+namespace Ipv6Agent.Verifying;
+
+/// <summary>
+/// Checks that Docker does what the plan says, from the kernel and from inside a short-lived container on the default bridge:
+/// <c>docker-bridge</c>, <c>container-address</c>, <c>docker-route</c>, and <c>ping TARGET</c> per configured target.
+/// A failing step is a failed check with a reason, never an exception; only cancellation throws.
+/// </summary>
+/// <param name="root">The configured root: the kernel is read from <c>{root}/proc/net</c>.</param>
+internal sealed partial class DockerProbe(Uri endpoint, string root, ILogger<DockerProbe> logger, TimeProvider time, DockerProbeLimits? limits = null)
+{
+    public const string Bridge = "docker0";
+    public const string ProbeLabel = "ipv6-agent.probe";
+
+    private readonly DockerProbeLimits _limits = limits ?? new DockerProbeLimits();
+
+    public async Task<IReadOnlyList<CheckReport>> RunAsync(NetworkPlan plan, ProbeOptions probe, CancellationToken ct)
+    {
+        var name = $"ipv6-agent-probe-{Guid.NewGuid():N}"[..29];
+        CheckReport address;
+        var pings = new List<CheckReport>();
+        DockerSession? session = null;
+        var created = false;
+        try
+        {
+            try
+            {
+                session = await DockerConnection.ConnectAsync(endpoint, _limits.Request, ct).ConfigureAwait(false);
+                LogConnected(logger, endpoint, session.EngineVersion, session.ApiVersion);
+                await RemoveLeftoversAsync(session.Client, ct).ConfigureAwait(false);
+                var imageError = await EnsureImageAsync(session.Client, probe.Image, ct).ConfigureAwait(false);
+                if (imageError is not null) throw new ProbeFailedException(imageError);
+
+                created = true; // from here on a container may exist under this name, even if create fails half-way
+                await CreateAndStartAsync(session.Client, name, probe.Image, ct).ConfigureAwait(false);
+                var inspected = await session.Client.Containers.InspectContainerAsync(name, ct).ConfigureAwait(false);
+                address = AddressCheck(plan, inspected);
+                foreach (var target in probe.Targets)
+                    pings.Add(await PingAsync(session.Client, name, target, ct).ConfigureAwait(false));
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && e is ProbeFailedException or DockerApiException or HttpRequestException
+                                          or IOException or TimeoutException or OperationCanceledException or System.Net.Sockets.SocketException)
+            {
+                var why = e switch
+                {
+                    ProbeFailedException => e.Message,
+                    DockerApiException api => $"Docker engine error: {ApiMessage(api)}",
+                    OperationCanceledException or TimeoutException => $"the Docker engine at {endpoint} did not answer in time",
+                    _ => $"the Docker engine at {endpoint} does not answer: {e.Message}",
+                };
+                LogProbeFailed(logger, why);
+                address = new CheckReport("container-address", false, why);
+                pings = probe.Targets.Select(t => new CheckReport($"ping {t}", false, $"no probe container: {why}")).ToList();
+            }
+
+            // The kernel checks run while the container holds docker0 up: with no container, docker0 has no carrier.
+            var bridge = await BridgeCheckAsync(plan, ct).ConfigureAwait(false);
+            var route = RouteCheck(plan);
+            return [bridge, address, route, .. pings];
+        }
+        finally
+        {
+            if (session is not null)
+            {
+                if (created) await RemoveAsync(session.Client, name).ConfigureAwait(false);
+                session.Dispose();
+            }
+        }
+    }
+
+    private async Task<string?> EnsureImageAsync(DockerClient client, string image, CancellationToken ct)
+    {
+        if (await HasImageAsync(client, image, ct).ConfigureAwait(false)) return null;
+        LogPulling(logger, image);
+        var (repository, tag) = SplitImage(image);
+        string? error = null;
+        var progress = new Progress<JSONMessage>(m => error = m.Error?.Message ?? error);
+        using var pull = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        pull.CancelAfter(_limits.Pull);
+        try
+        {
+            await client.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = repository, Tag = tag }, null, progress, pull.Token)
+                .ConfigureAwait(false);
+        }
+        catch (DockerApiException e)
+        {
+            error = ApiMessage(e);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            error = $"no answer within {_limits.Pull.TotalSeconds:0} s";
+        }
+
+        if (await HasImageAsync(client, image, ct).ConfigureAwait(false)) return null;
+        return $"probe image {image} is missing and could not be pulled: {error ?? "the engine reported no reason"}";
+    }
+
+    private static async Task<bool> HasImageAsync(DockerClient client, string image, CancellationToken ct)
+    {
+        try
+        {
+            await client.Images.InspectImageAsync(image, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (DockerImageNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    private async Task CreateAndStartAsync(DockerClient client, string name, string image, CancellationToken ct)
+    {
+        var lifetime = ((int)_limits.ContainerLifetime.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        await client.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Name = name,
+            Image = image,
+            Cmd = ["sleep", lifetime],
+            Labels = new Dictionary<string, string> { [ProbeLabel] = "true" },
+            HostConfig = new HostConfig { NetworkMode = "bridge" },
+        }, ct).ConfigureAwait(false);
+        await client.Containers.StartContainerAsync(name, new ContainerStartParameters(), ct).ConfigureAwait(false);
+        LogStarted(logger, name, image);
+    }
+
+    private static CheckReport AddressCheck(NetworkPlan plan, ContainerInspectResponse container)
+    {
+        var text = container.NetworkSettings?.Networks is { } networks && networks.TryGetValue("bridge", out var bridge)
+            ? bridge.GlobalIPv6Address
+            : null;
+        if (string.IsNullOrEmpty(text) || !IPAddress.TryParse(text, out var address))
+            return new CheckReport("container-address", false, "the probe container got no IPv6 address on the default bridge (is ipv6 enabled in daemon.json?)");
+        var formatted = Ipv6.Format(address);
+        return plan.DockerCidr.Contains(address)
+            ? new CheckReport("container-address", true, formatted)
+            : new CheckReport("container-address", false, $"{formatted} is outside the Docker CIDR {Ipv6.Format(plan.DockerCidr)}");
+    }
+
+    private async Task<CheckReport> PingAsync(DockerClient client, string container, string target, CancellationToken ct)
+    {
+        var check = $"ping {target}";
+        string detail = "not run";
+        for (var attempt = 1; attempt <= _limits.PingAttempts; attempt++)
+        {
+            string output;
+            using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                bounded.CancelAfter(_limits.Ping);
+                try
+                {
+                    output = await ExecAsync(client, container, ["ping", "-c", "3", "-W", "1", target], bounded.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    detail = $"ping did not finish within {_limits.Ping.TotalSeconds:0} s";
+                    continue;
+                }
+            }
+
+            var summary = PingOutput.Parse(output);
+            if (summary is { Ok: true })
+            {
+                LogPinged(logger, target, summary.Detail);
+                return new CheckReport(check, true, summary.Detail);
+            }
+
+            detail = summary?.Detail ?? PingOutput.ErrorOf(output) ?? $"ping printed nothing useful: {output.Trim()}";
+        }
+
+        LogPingFailed(logger, target, detail);
+        return new CheckReport(check, false, detail);
+    }
+
+    private static async Task<string> ExecAsync(DockerClient client, string container, IList<string> command, CancellationToken ct)
+    {
+        var exec = await client.Exec.CreateContainerExecAsync(container, new ContainerExecCreateParameters
+        {
+            AttachStdout = true,
+            AttachStderr = true,
+            Cmd = command,
+        }, ct).ConfigureAwait(false);
+        using var stream = await client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), ct).ConfigureAwait(false);
+        var (stdout, stderr) = await stream.ReadOutputToEndAsync(ct).ConfigureAwait(false);
+        return stdout + stderr;
+    }
+
+    private async Task<CheckReport> BridgeCheckAsync(NetworkPlan plan, CancellationToken ct)
+    {
+        var deadline = time.GetUtcNow() + _limits.TentativeWait;
+        while (true)
+        {
+            var report = BridgeCheck(plan, out var tentative);
+            if (!tentative || time.GetUtcNow() >= deadline) return report;
+            await Task.Delay(TimeSpan.FromMilliseconds(250), time, ct).ConfigureAwait(false);
+        }
+    }
+
+    private CheckReport BridgeCheck(NetworkPlan plan, out bool tentative)
+    {
+        tentative = false;
+        const string check = "docker-bridge";
+        string text;
+        try
+        {
+            text = File.ReadAllText(RootedPath.Combine(root, KernelFiles.IfInet6));
+        }
+        catch (IOException e)
+        {
+            return new CheckReport(check, false, $"cannot read {KernelFiles.IfInet6}: {e.Message}");
+        }
+
+        var onBridge = KernelFiles.ParseIfInet6(text).Where(a => a.Device == Bridge).ToList();
+        var wanted = new PrefixedAddress(plan.DockerGateway, plan.DockerCidr.PrefixLength);
+        var held = onBridge.FirstOrDefault(a => a.Address.Equals(plan.DockerGateway));
+        if (held is null)
+        {
+            var has = onBridge.Where(a => !a.Address.IsIPv6LinkLocal).Select(a => new PrefixedAddress(a.Address, a.PrefixLength).ToString()).ToList();
+            return new CheckReport(check, false, has.Count == 0
+                ? $"{Bridge} has no global IPv6 address, expected {wanted}"
+                : $"{Bridge} has {string.Join(", ", has)}, expected {wanted}");
+        }
+
+        var actual = new PrefixedAddress(held.Address, held.PrefixLength);
+        if (held.PrefixLength != wanted.PrefixLength) return new CheckReport(check, false, $"{Bridge} has {actual}, expected {wanted}");
+        if (held.DadFailed) return new CheckReport(check, false, $"{Bridge}'s {actual} failed duplicate address detection: another host uses it");
+        tentative = held.Tentative;
+        return tentative
+            ? new CheckReport(check, false, $"{Bridge}'s {actual} is still tentative (duplicate address detection)")
+            : new CheckReport(check, true, $"{Bridge} has {actual}");
+    }
+
+    private CheckReport RouteCheck(NetworkPlan plan)
+    {
+        const string check = "docker-route";
+        string text;
+        try
+        {
+            text = File.ReadAllText(RootedPath.Combine(root, KernelFiles.Ipv6Route));
+        }
+        catch (IOException e)
+        {
+            return new CheckReport(check, false, $"cannot read {KernelFiles.Ipv6Route}: {e.Message}");
+        }
+
+        var cidr = plan.DockerCidr;
+        var inside = KernelFiles.ParseIpv6Route(text)
+            .Where(r => r.Destination.PrefixLength >= cidr.PrefixLength && cidr.Contains(r.Destination.BaseAddress))
+            .ToList();
+        var elsewhere = inside.Where(r => r.Device != Bridge).Select(r => $"{Ipv6.Format(r.Destination)} goes to {r.Device}").Distinct().ToList();
+        if (elsewhere.Count > 0)
+            return new CheckReport(check, false, $"{string.Join(", ", elsewhere)}; only {Bridge} may hold the Docker CIDR {Ipv6.Format(cidr)}");
+        return inside.Any(r => r.Destination.Equals(cidr))
+            ? new CheckReport(check, true, $"{Ipv6.Format(cidr)} dev {Bridge}")
+            : new CheckReport(check, false, $"the kernel has no route for {Ipv6.Format(cidr)} (is {Bridge} up?)");
+    }
+
+    /// <summary>Removes probe containers a killed pass left behind (passes never overlap: the reconcile lock).</summary>
+    private async Task RemoveLeftoversAsync(DockerClient client, CancellationToken ct)
+    {
+        var leftovers = await client.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{ProbeLabel}=true"] = true } },
+        }, ct).ConfigureAwait(false);
+        foreach (var leftover in leftovers) await RemoveAsync(client, leftover.ID).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes the container on every path, cancellation included: with its own bounded token, not the caller's.</summary>
+    private async Task RemoveAsync(DockerClient client, string container)
+    {
+        using var cleanup = new CancellationTokenSource(_limits.Request);
+        try
+        {
+            await client.Containers.RemoveContainerAsync(container, new ContainerRemoveParameters { Force = true }, cleanup.Token)
+                .ConfigureAwait(false);
+            LogRemoved(logger, container);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            // Never created (create failed or was cancelled before the engine made it).
+        }
+        catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            LogRemoveFailed(logger, container, e.Message);
+        }
+    }
+
+    internal static (string Repository, string Tag) SplitImage(string image)
+    {
+        var colon = image.LastIndexOf(':');
+        return colon > image.LastIndexOf('/') ? (image[..colon], image[(colon + 1)..]) : (image, "latest");
+    }
+
+    private static string ApiMessage(DockerApiException e)
+    {
+        if (string.IsNullOrWhiteSpace(e.ResponseBody)) return e.StatusCode.ToString();
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(e.ResponseBody);
+            if (json.RootElement.TryGetProperty("message", out var message)) return message.GetString() ?? e.ResponseBody;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+
+        return e.ResponseBody.Trim();
+    }
+
+    private sealed class ProbeFailedException(string message) : Exception(message);
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Debug, Message = "Docker engine {Endpoint}: version {EngineVersion}, API pinned to {ApiVersion}")]
+    private static partial void LogConnected(ILogger logger, Uri endpoint, string engineVersion, System.Version apiVersion);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Probe image {Image} is missing: pulling it")]
+    private static partial void LogPulling(ILogger logger, string image);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Debug, Message = "Started probe container {Name} from {Image}")]
+    private static partial void LogStarted(ILogger logger, string name, string image);
+
+    [LoggerMessage(EventId = 303, Level = LogLevel.Information, Message = "ping {Target} from the probe container: {Detail}")]
+    private static partial void LogPinged(ILogger logger, string target, string detail);
+
+    [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "ping {Target} from the probe container failed: {Detail}")]
+    private static partial void LogPingFailed(ILogger logger, string target, string detail);
+
+    [LoggerMessage(EventId = 305, Level = LogLevel.Warning, Message = "Docker probe failed: {Reason}")]
+    private static partial void LogProbeFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 306, Level = LogLevel.Debug, Message = "Removed probe container {Container}")]
+    private static partial void LogRemoved(ILogger logger, string container);
+
+    [LoggerMessage(EventId = 307, Level = LogLevel.Warning, Message = "Could not remove probe container {Container}: {Reason}")]
+    private static partial void LogRemoveFailed(ILogger logger, string container, string reason);
+}

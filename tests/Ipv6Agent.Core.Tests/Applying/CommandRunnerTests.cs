@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ipv6Agent.Applying;
+
+public sealed class CommandRunnerTests
+{
+    private static readonly CommandRunner Runner = new(NullLogger<CommandRunner>.Instance, TimeProvider.System);
+
+    [Fact]
+    public async Task Run_Succeeding_CapturesOutputAndExitZero()
+    {
+        var result = await Runner.RunAsync("test", "echo out; echo err >&2", TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.True(result.Succeeded);
+        Assert.Equal((0, "out\n", "err\n"), (result.ExitCode, result.StandardOutput, result.StandardError));
+    }
+
+    [Fact]
+    public async Task Run_Failing_ReturnsItsExitCodeAndSaysWhy()
+    {
+        var result = await Runner.RunAsync("netplan-apply", "echo 'Invalid YAML' >&2; exit 3", TimeSpan.FromSeconds(10),
+            TestContext.Current.CancellationToken);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal("netplan-apply (echo 'Invalid YAML' >&2; exit 3) exited with 3: Invalid YAML", result.Describe());
+    }
+
+    [Fact]
+    public async Task Run_MissingProgram_Is127NotAnException()
+    {
+        var result = await Runner.RunAsync("docker-restart", "/nonexistent/systemctl restart docker", TimeSpan.FromSeconds(10),
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(127, result.ExitCode);
+        Assert.Contains("not found", result.StandardError);
+    }
+
+    [Fact]
+    public async Task Run_StdinIsClosed_SoAQuestionFailsInsteadOfHanging()
+    {
+        var result = await Runner.RunAsync("ask", "read answer || exit 9", TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.Equal(9, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task Run_PastTimeout_KillsTheWholeTree()
+    {
+        using var root = new ScratchRoot();
+        var pidFile = Path.Join(root.Path, "child.pid");
+
+        var result = await Runner.RunAsync("slow", $"sleep 60 & echo $! > {pidFile}; wait", TimeSpan.FromMilliseconds(700),
+            TestContext.Current.CancellationToken);
+
+        Assert.True(result.TimedOut);
+        Assert.Equal(-1, result.ExitCode);
+        Assert.InRange(result.Duration, TimeSpan.FromMilliseconds(650), TimeSpan.FromSeconds(8));
+        Assert.StartsWith("slow (sleep 60 &", result.Describe());
+        Assert.Contains("did not finish within 1 s and was killed", result.Describe());
+        var child = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.False(IsRunning(child), $"the background child {child} outlived the timeout");
+    }
+
+    /// <summary>A killed child whose parent died may linger as a zombie when PID 1 does not reap (containers): that is dead too.</summary>
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
+    public async Task Run_Cancelled_KillsAndThrows()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            Runner.RunAsync("slow", "sleep 60", TimeSpan.FromSeconds(30), cts.Token));
+    }
+}

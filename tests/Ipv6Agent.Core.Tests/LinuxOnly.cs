@@ -1,0 +1,2 @@
+// The tests exercise Linux-only behaviour (modes, owners, flock, namespaces).
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]

@@ -1,0 +1,154 @@
+using System.Net;
+using Docker.DotNet.Models;
+using Ipv6Agent.Addressing;
+using Ipv6Agent.Applying;
+using Ipv6Agent.Configuration;
+using Ipv6Agent.Planning;
+using Ipv6Agent.Reporting;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ipv6Agent.Verifying;
+
+/// <summary>The probe against a real dockerd 20.10 in a namespace, on <c>fixed-cidr-v6: 2001:db8:1::8/126</c>.</summary>
+public sealed class DockerProbeTests(DockerEngineFixture engine) : IClassFixture<DockerEngineFixture>
+{
+    private static NetworkPlan PlanFor(string cidr, string gateway) => new(
+        AddressSource.Block, MacAddress.Parse("02:00:00:00:00:01"), "eni-0123456789abcdef0", "ens5", "ens5",
+        [], IPAddress.Parse("fe80::1"), IPNetwork.Parse(cidr), IPAddress.Parse(gateway));
+
+    private static readonly NetworkPlan Plan = PlanFor("2001:db8:1::8/126", "2001:db8:1::9");
+
+    private DockerProbe NewProbe(DockerProbeLimits? limits = null) =>
+        new(engine.Daemon.Endpoint, engine.Daemon.KernelRoot, NullLogger<DockerProbe>.Instance, TimeProvider.System, limits);
+
+    [Fact]
+    public async Task Run_BridgeAsPlanned_AllChecksPassWithTheirDetails()
+    {
+        var checks = await NewProbe().RunAsync(Plan, new ProbeOptions { Targets = ["2001:db8:1::9"] }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(["docker-bridge", "container-address", "docker-route", "ping 2001:db8:1::9"], checks.Select(c => c.Name));
+        Assert.Equal(new CheckReport("docker-bridge", true, "docker0 has 2001:db8:1::9/126"), checks[0]);
+        Assert.Equal(new CheckReport("container-address", true, "2001:db8:1::a"), checks[1]);
+        Assert.Equal(new CheckReport("docker-route", true, "2001:db8:1::8/126 dev docker0"), checks[2]);
+        Assert.True(checks[3].Ok, checks[3].Detail);
+        Assert.Matches(@"^[123]/3, \d+\.\d ms$", checks[3].Detail);
+        Assert.Empty(await ProbeContainersAsync());
+    }
+
+    [Fact]
+    public async Task Run_UnreachableTarget_FailsThatCheckWithAClearDetail()
+    {
+        var checks = await NewProbe().RunAsync(Plan, new ProbeOptions { Targets = ["2001:db8:dead::1"] }, TestContext.Current.CancellationToken);
+
+        var ping = Assert.Single(checks, c => c.Name == "ping 2001:db8:dead::1");
+        Assert.False(ping.Ok);
+        Assert.Matches(@"^0/3(, 100% packet loss|: .+)$|^Network is unreachable$", ping.Detail);
+        Assert.True(checks.Where(c => c != ping).All(c => c.Ok));
+        Assert.Empty(await ProbeContainersAsync());
+    }
+
+    [Fact]
+    public async Task Run_PlanDisagreesWithDocker_BridgeAddressAndRouteFail()
+    {
+        var checks = await NewProbe().RunAsync(PlanFor("2001:db8:2::8/126", "2001:db8:2::9"), new ProbeOptions(),
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(
+            [
+                new CheckReport("docker-bridge", false, "docker0 has 2001:db8:1::9/126, expected 2001:db8:2::9/126"),
+                new CheckReport("container-address", false, "2001:db8:1::a is outside the Docker CIDR 2001:db8:2::8/126"),
+                new CheckReport("docker-route", false, "the kernel has no route for 2001:db8:2::8/126 (is docker0 up?)"),
+            ],
+            checks);
+    }
+
+    [Fact]
+    public async Task Run_ImageMissingAndUnpullable_IsAFailedCheckNotAnException()
+    {
+        var checks = await NewProbe(new DockerProbeLimits { Pull = TimeSpan.FromSeconds(20) }).RunAsync(
+            Plan, new ProbeOptions { Image = "vf-missing/probe:none", Targets = ["2001:db8:1::9"] }, TestContext.Current.CancellationToken);
+
+        var address = Assert.Single(checks, c => c.Name == "container-address");
+        Assert.False(address.Ok);
+        Assert.StartsWith("probe image vf-missing/probe:none is missing and could not be pulled: ", address.Detail);
+        var ping = Assert.Single(checks, c => c.Name == "ping 2001:db8:1::9");
+        Assert.Equal($"no probe container: {address.Detail}", ping.Detail);
+        Assert.Empty(await ProbeContainersAsync());
+    }
+
+    [Fact]
+    public async Task Run_CancelledWhileTheContainerRuns_RemovesItAndThrows()
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var run = NewProbe().RunAsync(Plan, new ProbeOptions { Targets = ["2001:db8:dead::1"] }, cts.Token);
+        for (var i = 0; i < 200 && (await ProbeContainersAsync()).Count == 0; i++) await Task.Delay(50, TestContext.Current.CancellationToken);
+        Assert.Single(await ProbeContainersAsync());
+
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.Empty(await ProbeContainersAsync());
+    }
+
+    [Fact]
+    public async Task Run_EngineNotAnswering_EveryDockerCheckFailsWithTheReason()
+    {
+        var probe = new DockerProbe(new Uri("unix:///tmp/vf-no-such-engine.sock"), engine.Daemon.KernelRoot,
+            NullLogger<DockerProbe>.Instance, TimeProvider.System);
+
+        var checks = await probe.RunAsync(Plan, new ProbeOptions { Targets = ["2001:db8:1::9"] }, TestContext.Current.CancellationToken);
+
+        var address = Assert.Single(checks, c => c.Name == "container-address");
+        Assert.StartsWith("the Docker engine at unix:///tmp/vf-no-such-engine.sock does not answer: ", address.Detail);
+        Assert.False(checks.Single(c => c.Name.StartsWith("ping ", StringComparison.Ordinal)).Ok);
+    }
+
+    [Fact]
+    public async Task Connect_Engine2010_NegotiatesApi141()
+    {
+        using var session = await DockerConnection.ConnectAsync(engine.Daemon.Endpoint, TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.Equal(new System.Version(1, 41), session.ApiVersion);
+        Assert.StartsWith("20.10.", session.EngineVersion);
+        // A versioned call on the pinned client works (an unsupported version would be refused with 400).
+        var info = await session.Client.System.GetSystemInfoAsync(TestContext.Current.CancellationToken);
+        Assert.Equal("vfs", info.Driver);
+    }
+
+    [Fact]
+    public async Task WaitForEngine_AfterRestart_ReportsReady()
+    {
+        var restart = engine.Daemon.RestartAsync(TestContext.Current.CancellationToken);
+        var waiter = new EngineWaiter(NullLogger<EngineWaiter>.Instance, TimeProvider.System);
+
+        var readiness = await waiter.WaitAsync(engine.Daemon.Endpoint, TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        await restart;
+
+        Assert.True(readiness.Ready, readiness.Detail);
+        Assert.Equal(new System.Version(1, 41), readiness.ApiVersion);
+        // The restarted engine still probes as planned (kernel root relinked to the new pid).
+        var checks = await NewProbe().RunAsync(Plan, new ProbeOptions(), TestContext.Current.CancellationToken);
+        Assert.All(checks, c => Assert.True(c.Ok, $"{c.Name}: {c.Detail}"));
+    }
+
+    [Fact]
+    public async Task WaitForEngine_NoEngine_GivesUpInTimeWithTheReason()
+    {
+        var waiter = new EngineWaiter(NullLogger<EngineWaiter>.Instance, TimeProvider.System);
+
+        var readiness = await waiter.WaitAsync(new Uri("unix:///tmp/vf-no-such-engine.sock"), TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+
+        Assert.False(readiness.Ready);
+        Assert.StartsWith("the Docker engine at unix:///tmp/vf-no-such-engine.sock did not answer within 2 s: ", readiness.Detail);
+    }
+
+    private async Task<IList<ContainerListResponse>> ProbeContainersAsync()
+    {
+        using var session = await DockerConnection.ConnectAsync(engine.Daemon.Endpoint, TimeSpan.FromSeconds(10), CancellationToken.None);
+        return await session.Client.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{DockerProbe.ProbeLabel}=true"] = true } },
+        }, CancellationToken.None);
+    }
+}
