@@ -4,6 +4,7 @@ using Ipv6Agent.Testbed.Cleanup;
 using Ipv6Agent.Testbed.Instances;
 using Ipv6Agent.Testbed.Network;
 using Ipv6Agent.Testbed.Scenarios;
+using Ipv6Agent.Testing.Docker;
 
 namespace Ipv6Agent.Testbed;
 
@@ -100,13 +101,12 @@ internal sealed class Testbed : IAsyncDisposable
             await StartImdsAsync();
         }
 
-        var tar = await ProbeImage.BuildTarAsync(Folder);
         foreach (var instance in _instances)
         {
             progress($"booting {instance.Name} ({instance.Namespace}): networkd, dockerd");
             instance.WriteImage([InternetHost.ToString()]);
             await instance.BootAsync(reboot: false);
-            await ProbeImage.ImportAsync(instance, tar);
+            await ProbeImage.EnsureAsync(new Uri("unix://" + instance.DockerSocket), Path.Combine(Folder, "probe"));
             foreach (var name in Scenario.Faults.GatewayDead.Where(n => n == instance.Name))
             {
                 instance.SetFault("gateway-dead", "1");
@@ -156,7 +156,7 @@ internal sealed class Testbed : IAsyncDisposable
     /// <summary>Runs a long-lived container on an instance; returns its name.</summary>
     public static async Task<string> StartContainerAsync(Instance instance, string name)
     {
-        (await instance.DockerAsync("run", "-d", "--name", name, ProbeImage.Name, "sleep", "3600")).Check();
+        (await instance.DockerAsync("run", "-d", "--name", name, ProbeImage.DefaultTag, "sleep", "3600")).Check();
         return name;
     }
 
