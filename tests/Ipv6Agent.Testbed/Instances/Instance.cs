@@ -214,6 +214,19 @@ internal sealed class Instance
             .Select(a => new PrefixedAddress(IPAddress.Parse(a.GetProperty("local").GetString()!), a.GetProperty("prefixlen").GetInt32()))];
     }
 
+    /// <summary>Pings from the instance itself (not a container); a few tries for neighbour discovery.</summary>
+    public async Task<CmdResult> PingAsync(string target)
+    {
+        CmdResult r = null!;
+        for (var i = 0; i < 3; i++)
+        {
+            r = await Cmd.RunAsync("ip", ["netns", "exec", Namespace, "ping", "-6", "-c", "2", "-W", "2", target], TimeSpan.FromSeconds(30));
+            if (r.Ok) break;
+        }
+
+        return r;
+    }
+
     /// <summary>Turns a fault of the scenario on for this instance (read by <c>scripts/fault-hook</c>).</summary>
     public void SetFault(string name, string value) =>
         File.WriteAllText(Path.Combine(Folder, "faults", name), value);

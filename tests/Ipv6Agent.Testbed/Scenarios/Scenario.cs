@@ -50,6 +50,7 @@ internal sealed record Faults(
 /// <summary>The outcome the end-to-end test asserts.</summary>
 internal sealed record Expectation(
     int ExitCode,
+    string Outcome,
     IReadOnlyDictionary<string, InstanceExpectation> Instances,
     IReadOnlyList<PingExpectation> Pings);
 

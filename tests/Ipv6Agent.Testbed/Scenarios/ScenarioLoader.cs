@@ -69,6 +69,7 @@ internal static class ScenarioLoader
             new Faults(d.Faults.ImdsDown, d.Faults.GatewayDead, d.Faults.KillAgentAt),
             new Expectation(
                 expect.ExitCode,
+                expect.Outcome,
                 expect.Instances.ToDictionary(kv => kv.Key, kv => new InstanceExpectation(
                     [.. kv.Value.Ens5.Select(Prefixed)],
                     kv.Value.Docker0 is { } d0 ? Prefixed(d0) : null,
@@ -141,6 +142,7 @@ internal static class ScenarioLoader
     private sealed class ExpectDto
     {
         public int ExitCode { get; set; }
+        public string Outcome { get; set; } = "";
         public Dictionary<string, InstanceExpectDto> Instances { get; set; } = [];
         public List<PingDto> Pings { get; set; } = [];
     }
