@@ -8,7 +8,7 @@ namespace Ipv6Agent.Applying;
 /// temp file in the same directory, fsync, rename over the target, fsync the directory.
 /// Every change is preceded by a backup of the original (<see cref="FileBackups"/>).
 /// </summary>
-internal sealed class AtomicFileWriter(string root, FileBackups backups)
+internal sealed class AtomicFileWriter(string root, FileBackups backups, bool backUp = true)
 {
     /// <summary>Suffix of the temp files; a leftover one (after a kill -9) is recognisable and harmless.</summary>
     public const string TempSuffix = ".ipv6-agent.tmp";
@@ -16,6 +16,9 @@ internal sealed class AtomicFileWriter(string root, FileBackups backups)
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
     public AtomicFileWriter(string root) : this(root, new FileBackups(root)) { }
+
+    /// <summary>For the agent's own state (the status file): atomic, but with nothing worth backing up.</summary>
+    public static AtomicFileWriter WithoutBackups(string root) => new(root, new FileBackups(root), backUp: false);
 
     public FileBackups Backups => backups;
 
@@ -31,7 +34,7 @@ internal sealed class AtomicFileWriter(string root, FileBackups backups)
         var target = ResolveTarget(RootedPath.Combine(root, hostPath));
         var directory = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(directory, FileBackups.DirectoryMode);
-        backups.EnsureBackedUp(hostPath);
+        if (backUp) backups.EnsureBackedUp(hostPath);
 
         FileIdentity? owner = File.Exists(target) ? Posix.Identify(target) : null;
         var mode = owner is null ? newFileMode : File.GetUnixFileMode(target);

@@ -7,6 +7,9 @@ namespace Ipv6Agent.Rendering;
 /// <param name="Mode">Mode to create the file with; an existing file keeps its owner and mode.</param>
 public sealed record FileEdit(string Path, string? Current, string? Desired, UnixFileMode Mode = FileModes.Default)
 {
+    /// <summary>What the file is for; tells the applier which command a change needs.</summary>
+    public FileRole Role { get; init; }
+
     public ChangeAction Action => (Current, Desired) switch
     {
         (null, null) => ChangeAction.Unchanged,

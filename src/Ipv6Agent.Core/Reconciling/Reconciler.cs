@@ -1,0 +1,172 @@
+using System.Net;
+using System.Net.Sockets;
+using Ipv6Agent.Applying;
+using Ipv6Agent.Configuration;
+using Ipv6Agent.Host;
+using Ipv6Agent.Imds;
+using Ipv6Agent.Planning;
+using Ipv6Agent.Rendering;
+using Ipv6Agent.Rendering.Apt;
+using Ipv6Agent.Reporting;
+using Ipv6Agent.Verifying;
+using Microsoft.Extensions.Logging;
+
+namespace Ipv6Agent.Reconciling;
+
+/// <summary>
+/// One pass of the pipeline: IMDS → host snapshot → plan → desired files → apply → verify → report.
+/// Everything up to the desired files is pure; a dry run is the same pass without the last three steps.
+/// Every expected failure becomes a <c>failed</c> report with a sentence for a person, never an exception.
+/// </summary>
+internal sealed partial class Reconciler(
+    AgentOptions options,
+    ImdsClient imds,
+    DockerVersionReader docker,
+    HostApplier applier,
+    DockerProbe probe,
+    StatusStore status,
+    TimeProvider time,
+    ILogger<Reconciler> logger)
+{
+    /// <summary>How long a pass waits for another one (the service's, or a manual apply) to finish.</summary>
+    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(60);
+
+    public async Task<Report> ReconcileAsync(bool dryRun, CancellationToken cancellationToken)
+    {
+        var report = await PassAsync(dryRun, cancellationToken);
+        LogPassFinished(logger, report.Result.ToString().ToLowerInvariant(), report.Changes.Count(c => c.Action != ChangeAction.Unchanged),
+            report.Actions.Count, report.Checks.Count(c => !c.Ok));
+        if (!dryRun) status.Write(report);
+        return report;
+    }
+
+    private async Task<Report> PassAsync(bool dryRun, CancellationToken cancellationToken)
+    {
+        var started = time.GetUtcNow();
+        ImdsSnapshot? snapshot = null;
+        NetworkPlan? plan = null;
+        try
+        {
+            using var passLock = dryRun ? null : await ReconcileLock.AcquireAsync(options.Root, LockWait, time, cancellationToken);
+            snapshot = await imds.ReadSnapshotAsync(options.Interface, cancellationToken);
+            var dockerVersion = await docker.TryGetVersionAsync(cancellationToken);
+            var host = HostInspector.Read(options, dockerVersion);
+            plan = Planner.Plan(snapshot, host, options.Addressing);
+            var fixMirrors = await ShouldFixMirrorsAsync(snapshot.Region, host, cancellationToken);
+            var edits = DesiredState.Build(plan, host, new DesiredStateOptions(fixMirrors, dockerVersion));
+
+            if (dryRun)
+            {
+                return new Report
+                {
+                    Time = started,
+                    Result = ReportResult.Ok,
+                    DryRun = true,
+                    Instance = ReportBuilder.Instance(snapshot, plan),
+                    Plan = ReportBuilder.Plan(plan),
+                    Changes = ReportBuilder.Changes(edits, withDiffs: true),
+                    Actions = HostApplier.ActionsFor(edits),
+                };
+            }
+
+            var outcome = await applier.ApplyAsync(plan, edits, cancellationToken);
+            if (outcome.Error is { } applyError)
+                return Failed(started, applyError, snapshot, plan) with
+                {
+                    Changes = ReportBuilder.Changes(edits, withDiffs: false),
+                    Actions = outcome.Actions,
+                };
+
+            var checks = await probe.RunAsync(plan, options.Probe, cancellationToken);
+            return new Report
+            {
+                Time = started,
+                Result = checks.All(c => c.Ok) ? ReportResult.Ok : ReportResult.Degraded,
+                Instance = ReportBuilder.Instance(snapshot, plan),
+                Plan = ReportBuilder.Plan(plan),
+                Changes = ReportBuilder.Changes(edits, withDiffs: false),
+                Actions = outcome.Actions,
+                Checks = checks,
+            };
+        }
+        catch (Exception e) when (e is ImdsException or PlanningException or RenderingException or ApplyException)
+        {
+            LogPassRefused(logger, e.Message);
+            return Failed(started, e.Message, snapshot, plan);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogPassRefused(logger, e.Message);
+            return Failed(started, $"cannot read or write a file: {e.Message}", snapshot, plan);
+        }
+    }
+
+    private static Report Failed(DateTimeOffset started, string error, ImdsSnapshot? snapshot, NetworkPlan? plan) => new()
+    {
+        Time = started,
+        Result = ReportResult.Failed,
+        Error = error,
+        Instance = snapshot is null ? null : ReportBuilder.Instance(snapshot, plan),
+        Plan = plan is null ? null : ReportBuilder.Plan(plan),
+    };
+
+    /// <summary>
+    /// <c>auto</c>: only when a source file names a regional EC2 mirror and that name has no AAAA record (a failed lookup
+    /// counts as none). On a converged host no file names one any more, so no lookup happens.
+    /// </summary>
+    private async Task<bool> ShouldFixMirrorsAsync(string region, HostSnapshot host, CancellationToken cancellationToken)
+    {
+        switch (options.Apt.FixMirrors)
+        {
+            case MirrorFixMode.Always: return true;
+            case MirrorFixMode.Never: return false;
+        }
+        IReadOnlyList<string> hosts;
+        try
+        {
+            hosts = AptSourcesRenderer.RegionalMirrorHosts(region);
+        }
+        catch (ArgumentException)
+        {
+            // IMDS's region is validated there; never let a strange one become a DNS query.
+            return false;
+        }
+        var named = hosts
+            .Where(name => host.Files.Where(f => f.Key.StartsWith("/etc/apt/", StringComparison.Ordinal))
+                                     .Any(f => f.Value.Contains(name, StringComparison.OrdinalIgnoreCase)))
+            .ToList();
+        foreach (var name in named)
+        {
+            if (!await HasAaaaAsync(name, cancellationToken))
+            {
+                LogMirrorWithoutIpv6(logger, name);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static async Task<bool> HasAaaaAsync(string name, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(3));
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(name, AddressFamily.InterNetworkV6, timeout.Token);
+            return addresses.Length > 0;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pass {Result}: {Changed} file(s) changed, {Actions} command(s) run, {FailedChecks} check(s) failed")]
+    private static partial void LogPassFinished(ILogger logger, string result, int changed, int actions, int failedChecks);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Pass failed, nothing changed: {Reason}")]
+    private static partial void LogPassRefused(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The regional mirror {Host} has no AAAA record: apt sources will use the global mirrors, which have IPv6")]
+    private static partial void LogMirrorWithoutIpv6(ILogger logger, string host);
+}

@@ -1,0 +1,31 @@
+using Ipv6Agent.Applying;
+using Ipv6Agent.Configuration;
+using Ipv6Agent.Host;
+using Ipv6Agent.Imds;
+using Ipv6Agent.Reconciling;
+using Ipv6Agent.Reporting;
+using Ipv6Agent.Verifying;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Ipv6Agent.Hosting;
+
+/// <summary>The agent's object graph, shared by <c>apply</c> (a plain provider) and <c>run</c> (the host).</summary>
+internal static class AgentServices
+{
+    public static IServiceCollection AddAgent(this IServiceCollection services, AgentOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new ImdsClient(options.Imds, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ImdsClient>>()));
+        services.AddSingleton<DockerVersionReader>();
+        services.AddSingleton<CommandRunner>();
+        services.AddSingleton(sp => new ConnectivityCheck(sp.GetRequiredService<CommandRunner>(), sp.GetRequiredService<ILogger<ConnectivityCheck>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<EngineWaiter>();
+        services.AddSingleton<HostApplier>();
+        services.AddSingleton(sp => new DockerProbe(options.Docker.Endpoint, options.Root, sp.GetRequiredService<ILogger<DockerProbe>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<StatusStore>();
+        services.AddSingleton<Reconciler>();
+        return services;
+    }
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging;
+using Serilog;
+using Serilog.Events;
+using Serilog.Templates;
+
+namespace Ipv6Agent.Logging;
+
+/// <summary>
+/// Serilog to stderr with sd-daemon <c>&lt;N&gt;</c> priority prefixes: there is no journald sink here, and journald
+/// (SyslogLevelPrefix=yes, the default) turns the prefix into the entry's PRIORITY. stdout stays free for <c>--json</c>.
+/// </summary>
+internal static class AgentLogging
+{
+    private const string Template =
+        "<{if @l = 'Fatal'}2{else if @l = 'Error'}3{else if @l = 'Warning'}4{else if @l = 'Information'}6{else}7{end}>" +
+        "{@m}{#if SourceContext is not null} ({Substring(SourceContext, LastIndexOf(SourceContext, '.') + 1)}){#end}\n{@x}";
+
+    public static Serilog.ILogger CreateSerilog()
+    {
+        var level = Environment.GetEnvironmentVariable("IPV6_AGENT_LOG_LEVEL")?.ToLowerInvariant() switch
+        {
+            "debug" or "verbose" or "trace" => LogEventLevel.Debug,
+            "warning" => LogEventLevel.Warning,
+            "error" => LogEventLevel.Error,
+            _ => LogEventLevel.Information,
+        };
+        return new LoggerConfiguration()
+            .MinimumLevel.Is(level)
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(new ExpressionTemplate(Template), standardErrorFromLevel: LogEventLevel.Verbose)
+            .CreateLogger();
+    }
+
+    /// <summary>A logger factory for the one-shot verbs, which build no host.</summary>
+    public static ILoggerFactory CreateFactory(Serilog.ILogger serilog) =>
+        LoggerFactory.Create(builder => builder.ClearProviders().AddSerilog(serilog, dispose: true).SetMinimumLevel(LogLevel.Trace));
+}

@@ -1,0 +1,111 @@
+using Ipv6Agent.Addressing;
+
+namespace Ipv6Agent.Configuration;
+
+public sealed class ConfigurationLoaderTests
+{
+    [Fact]
+    public void Parse_EmptyFile_IsAllDefaults()
+    {
+        var options = ConfigurationLoader.Parse("");
+
+        Assert.Equal("/", options.Root);
+        Assert.Null(options.Imds.Endpoint);
+        Assert.Equal([ImdsOptions.Ipv4Endpoint, ImdsOptions.Ipv6Endpoint], options.Imds.Candidates);
+        Assert.Null(options.Interface);
+        Assert.Equal(AddressingMode.Auto, options.Addressing);
+        Assert.Equal(MirrorFixMode.Auto, options.Apt.FixMirrors);
+        Assert.Equal("busybox:stable", options.Probe.Image);
+        Assert.Empty(options.Probe.Targets);
+        Assert.Equal(TimeSpan.FromMinutes(5), options.Reconcile.Interval);
+        Assert.Equal("netplan apply", options.Commands.NetplanApply);
+        Assert.Equal("systemctl restart docker", options.Commands.DockerRestart);
+        Assert.Equal(new Uri("unix:///var/run/docker.sock"), options.Docker.Endpoint);
+    }
+
+    [Fact]
+    public void Parse_EveryKey_IsRead()
+    {
+        const string yaml = """
+            root: /mnt/image
+            imds:
+              endpoint: http://[fd00:ec2::254]
+            interface: 12:FB:B4:8B:15:F8
+            addressing: block
+            apt:
+              fix-mirrors: never
+            probe:
+              image: registry.local/busybox:1.36
+              targets: [2001:db8:47b:ca03:0:0:0:e, ipv6.example.com]
+            reconcile:
+              interval: 1h30m
+            commands:
+              netplan-apply: /usr/local/bin/apply-net
+              docker-restart: /usr/local/bin/restart-docker
+            """;
+
+        var options = ConfigurationLoader.Parse(yaml, environment: new Dictionary<string, string?> { ["DOCKER_HOST"] = "unix:///run/d.sock" });
+
+        Assert.Equal("/mnt/image", options.Root);
+        Assert.Equal(new Uri("http://[fd00:ec2::254]"), options.Imds.Endpoint);
+        Assert.Equal(MacAddress.Parse("12:fb:b4:8b:15:f8"), options.Interface);
+        Assert.Equal(AddressingMode.Block, options.Addressing);
+        Assert.Equal(MirrorFixMode.Never, options.Apt.FixMirrors);
+        Assert.Equal("registry.local/busybox:1.36", options.Probe.Image);
+        Assert.Equal(["2001:db8:47b:ca03::e", "ipv6.example.com"], options.Probe.Targets);
+        Assert.Equal(TimeSpan.FromMinutes(90), options.Reconcile.Interval);
+        Assert.Equal("/usr/local/bin/apply-net", options.Commands.NetplanApply);
+        Assert.Equal(new Uri("unix:///run/d.sock"), options.Docker.Endpoint);
+    }
+
+    [Theory]
+    [InlineData("addressing: blocks", "addressing", "'blocks' is not one of auto, prefix, block")]
+    [InlineData("interface: eth0", "interface", "'eth0' is neither 'auto' nor a MAC address")]
+    [InlineData("imds:\n  endpoint: ftp://x", "imds.endpoint", "'ftp://x' is neither 'auto' nor an http URL")]
+    [InlineData("imds: auto", "imds", "must be a mapping of keys")]
+    [InlineData("apt:\n  fix-mirrors: yes", "apt.fix-mirrors", "'yes' is not one of auto, always, never")]
+    [InlineData("reconcile:\n  interval: often", "reconcile.interval", "'often' is not a duration")]
+    [InlineData("reconcile:\n  interval: 0s", "reconcile.interval", "too short")]
+    [InlineData("probe:\n  targets: 2001:db8::e", "probe.targets", "must be a list")]
+    [InlineData("probe:\n  targets: ['not a host!']", "probe.targets", "'not a host!' is neither an IP address nor a host name")]
+    [InlineData("probe:\n  image: ''", "probe.image", "must not be empty")]
+    [InlineData("commands:\n  netplan-apply: ''", "commands.netplan-apply", "must not be empty")]
+    [InlineData("root: relative/dir", "root", "is not an absolute path")]
+    [InlineData("adressing: block", "adressing", "unknown key")]
+    [InlineData("probe:\n  imgae: x", "probe.imgae", "unknown key")]
+    public void Parse_BadValue_NamesTheKeyAndTheReason(string yaml, string key, string reason)
+    {
+        var error = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Parse(yaml));
+
+        Assert.Equal(key, error.Key);
+        Assert.StartsWith(key + ": ", error.Message);
+        Assert.Contains(reason, error.Message);
+    }
+
+    [Fact]
+    public void Parse_BrokenYaml_SaysWhereInTheFile()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Parse("probe: [unclosed", "/etc/ipv6-agent/config.yaml"));
+
+        Assert.Contains("/etc/ipv6-agent/config.yaml is not valid YAML (line ", error.Message);
+    }
+
+    [Fact]
+    public void Parse_BadDockerHost_IsAConfigurationError()
+    {
+        var error = Assert.Throws<ConfigurationException>(() =>
+            ConfigurationLoader.Parse("", environment: new Dictionary<string, string?> { ["DOCKER_HOST"] = "/var/run/docker.sock" }));
+
+        Assert.Equal("DOCKER_HOST", error.Key);
+    }
+
+    [Fact]
+    public void Load_MissingDefaultFile_IsDefaultsButAMissingExplicitFileIsAnError()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("n"), "config.yaml");
+
+        var error = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Load(missing));
+
+        Assert.Contains($"cannot read the configuration file {missing}", error.Message);
+    }
+}
