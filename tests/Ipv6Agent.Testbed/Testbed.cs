@@ -17,6 +17,7 @@ internal sealed class Testbed : IAsyncDisposable
 {
     private readonly List<Instance> _instances = [];
     private Process? _imds;
+    private bool _disposed;
 
     private Testbed(Scenario scenario, string run)
     {
@@ -195,6 +196,8 @@ internal sealed class Testbed : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         // Graceful first (dockerd stops its containers and containerd), then the sweeper for the rest.
         foreach (var instance in _instances)
         {

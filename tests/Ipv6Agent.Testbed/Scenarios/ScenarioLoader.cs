@@ -25,15 +25,15 @@ internal static class ScenarioLoader
             throw new TestbedException($"no scenario '{nameOrPath}': known are {string.Join(", ", Names())}");
         }
 
-        var dto = new DeserializerBuilder()
-            .WithNamingConvention(HyphenatedNamingConvention.Instance)
-            .Build()
-            .Deserialize<ScenarioDto>(File.ReadAllText(path));
         try
         {
+            var dto = new DeserializerBuilder()
+                .WithNamingConvention(HyphenatedNamingConvention.Instance)
+                .Build()
+                .Deserialize<ScenarioDto>(File.ReadAllText(path));
             return Convert(dto, Path.GetFileNameWithoutExtension(path));
         }
-        catch (Exception e) when (e is FormatException or ArgumentException)
+        catch (Exception e) when (e is FormatException or ArgumentException or YamlDotNet.Core.YamlException)
         {
             throw new TestbedException($"scenario {path}: {e.Message}");
         }
