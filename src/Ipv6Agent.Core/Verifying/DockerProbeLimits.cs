@@ -16,7 +16,7 @@ internal sealed record DockerProbeLimits
     public int PingAttempts { get; init; } = 3;
 
     /// <summary>How long docker0's gateway address may stay tentative (duplicate address detection) before the check reports it.</summary>
-    public TimeSpan TentativeWait { get; init; } = TimeSpan.FromSeconds(3);
+    public TimeSpan TentativeWait { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The probe container's own lifetime (<c>sleep</c>): it ends even if every removal failed.</summary>
     public TimeSpan ContainerLifetime { get; init; } = TimeSpan.FromMinutes(5);

@@ -15,6 +15,7 @@ internal static class AgentServices
 {
     public static IServiceCollection AddAgent(this IServiceCollection services, AgentOptions options)
     {
+        services.AddLogging();
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new ImdsClient(options.Imds, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ImdsClient>>()));

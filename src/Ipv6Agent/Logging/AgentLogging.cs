@@ -12,7 +12,7 @@ namespace Ipv6Agent.Logging;
 internal static class AgentLogging
 {
     private const string Template =
-        "<{if @l = 'Fatal'}2{else if @l = 'Error'}3{else if @l = 'Warning'}4{else if @l = 'Information'}6{else}7{end}>" +
+        "{#if @l = 'Fatal'}<2>{#else if @l = 'Error'}<3>{#else if @l = 'Warning'}<4>{#else if @l = 'Information'}<6>{#else}<7>{#end}" +
         "{@m}{#if SourceContext is not null} ({Substring(SourceContext, LastIndexOf(SourceContext, '.') + 1)}){#end}\n{@x}";
 
     public static Serilog.ILogger CreateSerilog()

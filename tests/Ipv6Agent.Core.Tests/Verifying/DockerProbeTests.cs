@@ -31,7 +31,9 @@ public sealed class DockerProbeTests(DockerEngineFixture engine) : IClassFixture
         Assert.Equal(new CheckReport("container-address", true, "2001:db8:1::a"), checks[1]);
         Assert.Equal(new CheckReport("docker-route", true, "2001:db8:1::8/126 dev docker0"), checks[2]);
         Assert.True(checks[3].Ok, checks[3].Detail);
-        Assert.Matches(@"^[123]/3, \d+\.\d ms$", checks[3].Detail);
+        TestContext.Current.TestOutputHelper?.WriteLine(checks[3].Detail);
+        // Under a second: the probe waits for docker0's address to leave DAD before pinging, or the replies arrive in a late burst.
+        Assert.Matches(@"^[123]/3, \d{1,3}\.\d ms$", checks[3].Detail);
         Assert.Empty(await ProbeContainersAsync());
     }
 
@@ -41,6 +43,7 @@ public sealed class DockerProbeTests(DockerEngineFixture engine) : IClassFixture
         var checks = await NewProbe().RunAsync(Plan, new ProbeOptions { Targets = ["2001:db8:dead::1"] }, TestContext.Current.CancellationToken);
 
         var ping = Assert.Single(checks, c => c.Name == "ping 2001:db8:dead::1");
+        TestContext.Current.TestOutputHelper?.WriteLine(ping.Detail);
         Assert.False(ping.Ok);
         Assert.Matches(@"^0/3(, 100% packet loss|: .+)$|^Network is unreachable$", ping.Detail);
         Assert.True(checks.Where(c => c != ping).All(c => c.Ok));
@@ -69,6 +72,7 @@ public sealed class DockerProbeTests(DockerEngineFixture engine) : IClassFixture
             Plan, new ProbeOptions { Image = "vf-missing/probe:none", Targets = ["2001:db8:1::9"] }, TestContext.Current.CancellationToken);
 
         var address = Assert.Single(checks, c => c.Name == "container-address");
+        TestContext.Current.TestOutputHelper?.WriteLine(address.Detail);
         Assert.False(address.Ok);
         Assert.StartsWith("probe image vf-missing/probe:none is missing and could not be pulled: ", address.Detail);
         var ping = Assert.Single(checks, c => c.Name == "ping 2001:db8:1::9");

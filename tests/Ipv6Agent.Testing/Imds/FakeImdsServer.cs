@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
@@ -213,7 +214,7 @@ public sealed class FakeImdsServer : IAsyncDisposable
     private static IPAddress? Normalize(IPAddress? address) =>
         address is null ? null
         : address.IsIPv4MappedToIPv6 ? address.MapToIPv4()
-        : address.ScopeId != 0 ? new IPAddress(address.GetAddressBytes())
+        : address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0 ? new IPAddress(address.GetAddressBytes())
         : address;
 
     public async ValueTask DisposeAsync()

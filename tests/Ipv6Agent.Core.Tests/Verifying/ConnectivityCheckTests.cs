@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Net;
+using Ipv6Agent.Addressing;
+using Ipv6Agent.Applying;
+using Ipv6Agent.Planning;
+using Ipv6Agent.Testing.Docker;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ipv6Agent.Verifying;
+
+/// <summary>A host namespace whose <c>ens5</c> is a veth to a router namespace holding the link-local gateway <c>fe80::1</c>.</summary>
+public sealed class GatewayLinkFixture : IAsyncLifetime
+{
+    public NetworkNamespace Host { get; private set; } = null!;
+    public NetworkNamespace Router { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        Host = await NetworkNamespace.CreateAsync("vf-cch");
+        Router = await NetworkNamespace.CreateAsync("vf-ccr");
+        await Host.ExecCheckedAsync(["ip", "link", "add", "ens5", "type", "veth", "peer", "name", "gw0", "netns", Router.Name]);
+        await Router.ExecCheckedAsync(["ip", "addr", "add", "fe80::1/64", "dev", "gw0", "nodad"]);
+        await Router.ExecCheckedAsync(["ip", "link", "set", "gw0", "up"]);
+        await Host.ExecCheckedAsync(["ip", "link", "set", "ens5", "up"]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Host is not null) await Host.DisposeAsync();
+        if (Router is not null) await Router.DisposeAsync();
+    }
+}
+
+public sealed class ConnectivityCheckTests(GatewayLinkFixture link) : IClassFixture<GatewayLinkFixture>
+{
+    private static NetworkPlan PlanWithGateway(string gateway) => new(
+        AddressSource.Block, MacAddress.Parse("02:00:00:00:00:01"), "eni-0123456789abcdef0", "ens5", "ens5",
+        [], IPAddress.Parse(gateway), IPNetwork.Parse("2001:db8:1::8/126"), IPAddress.Parse("2001:db8:1::9"));
+
+    private ConnectivityCheck NewCheck() => new(
+        new CommandRunner(NullLogger<CommandRunner>.Instance, TimeProvider.System), NullLogger<ConnectivityCheck>.Instance,
+        TimeProvider.System, pingCommand: $"ip netns exec {link.Host.Name} ping");
+
+    [Fact]
+    public async Task Run_GatewayAndImdsAnswer_IsOk()
+    {
+        var result = await NewCheck().RunAsync(PlanWithGateway("fe80::1"), _ => Task.FromResult(true), TimeSpan.FromSeconds(20),
+            TestContext.Current.CancellationToken);
+
+        Assert.True(result.Ok, result.Detail);
+        Assert.Matches(@"^gateway fe80::1%ens5 answered after \d+\.\d s, IMDS after \d+\.\d s$", result.Detail);
+    }
+
+    [Fact]
+    public async Task Run_GatewaySilent_FailsWithinTheBound()
+    {
+        var watch = Stopwatch.StartNew();
+
+        var result = await NewCheck().RunAsync(PlanWithGateway("fe80::dead"), _ => Task.FromResult(true), TimeSpan.FromSeconds(3),
+            TestContext.Current.CancellationToken);
+
+        TestContext.Current.TestOutputHelper?.WriteLine(result.Detail);
+        Assert.False(result.Ok);
+        Assert.StartsWith("gateway fe80::dead%ens5 did not answer ping within 3 s (", result.Detail);
+        Assert.DoesNotContain("IMDS", result.Detail);
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Run_ImdsFailing_SaysWhy()
+    {
+        var result = await NewCheck().RunAsync(PlanWithGateway("fe80::1"),
+            _ => throw new HttpRequestException("Connection refused (169.254.169.254:80)"), TimeSpan.FromSeconds(2),
+            TestContext.Current.CancellationToken);
+
+        Assert.False(result.Ok);
+        Assert.Equal("IMDS did not answer within 2 s (Connection refused (169.254.169.254:80))", result.Detail);
+    }
+
+    [Fact]
+    public async Task Run_ImdsHangs_EachAttemptIsBounded()
+    {
+        var result = await NewCheck().RunAsync(PlanWithGateway("fe80::1"),
+            async ct => { await Task.Delay(Timeout.Infinite, ct); return true; }, TimeSpan.FromSeconds(2),
+            TestContext.Current.CancellationToken);
+
+        Assert.False(result.Ok);
+        Assert.Equal("IMDS did not answer within 2 s (no answer within 3 s)", result.Detail);
+    }
+
+    [Fact]
+    public async Task Run_BadInterfaceName_IsRefusedNotRun()
+    {
+        var plan = PlanWithGateway("fe80::1") with { InterfaceName = "ens5; reboot" };
+
+        var result = await NewCheck().RunAsync(plan, _ => Task.FromResult(true), TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+
+        Assert.Equal(new ConnectivityResult(false, "interface name 'ens5; reboot' is not a kernel interface name"), result);
+    }
+}
