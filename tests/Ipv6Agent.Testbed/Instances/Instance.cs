@@ -63,6 +63,33 @@ internal sealed class Instance
             File.WriteAllText(full, text.Replace("{mac}", Spec.Mac.ToString(), StringComparison.Ordinal));
         }
 
+        if (!File.Exists(PathOf("/etc/cloud/cloud.cfg")))
+        {
+            // Ubuntu's EC2 images ship cloud-init; its main config is how a host knows it is there.
+            File.WriteAllText(PathOf("/etc/cloud/cloud.cfg"), """
+                # The top level settings are used as module and base configuration.
+                users:
+                  - default
+                disable_root: true
+                preserve_hostname: false
+                datasource_list: [ Ec2, None ]
+                cloud_init_modules:
+                  - seed_random
+                  - bootcmd
+                  - write_files
+                  - growpart
+                  - resizefs
+                  - set_hostname
+                  - update_hostname
+                  - update_etc_hosts
+                  - ca_certs
+                  - rsyslog
+                  - users_groups
+                  - ssh
+
+                """);
+        }
+
         if (!File.Exists(PathOf("/etc/docker/daemon.json")))
         {
             File.WriteAllText(PathOf("/etc/docker/daemon.json"), "{ \"storage-driver\": \"vfs\" }\n");

@@ -69,6 +69,20 @@ internal sealed class VpcRouter(string ns, string internetNs)
         }
     }
 
+    /// <summary>
+    /// EC2 answers neighbour discovery for every address of a delegated prefix; Linux proxies single
+    /// addresses only. So the router proxies the addresses Docker hands out from a prefix: its first
+    /// ones, and for a /80 the ones derived from Docker's container MACs (02:42:ac:11:00:NN).
+    /// </summary>
+    private static IEnumerable<IPAddress> LikelyDockerAddresses(IPNetwork prefix)
+    {
+        for (UInt128 n = 1; n <= 16; n++)
+        {
+            yield return Ipv6.Add(prefix.BaseAddress, n);
+            if (prefix.PrefixLength <= 80) yield return Ipv6.Add(prefix.BaseAddress, 0x0242_ac11_0000UL + (ulong)n);
+        }
+    }
+
     /// <summary>Answers neighbour discovery on each port for every address that lives on another port.</summary>
     public async Task ProxyNeighboursAsync(IReadOnlyList<(string Port, InstanceSpec Instance)> ports)
     {
@@ -81,7 +95,7 @@ internal sealed class VpcRouter(string ns, string internetNs)
                     continue;
                 }
 
-                foreach (var a in instance.Ipv6s)
+                foreach (var a in instance.Ipv6s.Concat(instance.Ipv6Prefixes.SelectMany(LikelyDockerAddresses)))
                 {
                     await Cmd.IpAsync(ns, "-6", "neigh", "add", "proxy", a.ToString(), "dev", port);
                 }
