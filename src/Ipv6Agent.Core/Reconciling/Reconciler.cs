@@ -78,7 +78,9 @@ internal sealed partial class Reconciler(
                     Actions = outcome.Actions,
                 };
 
-            var checks = await probe.RunAsync(plan, options.Probe, cancellationToken);
+            var checks = (await probe.RunAsync(plan, options.Probe, cancellationToken))
+                .Append(HostAddressCheck.Run(plan, HostInspector.Addresses(options)))
+                .ToList();
             return new Report
             {
                 Time = started,

@@ -106,15 +106,16 @@ internal sealed class NspawnMachine : IAsyncDisposable
             ProcessResult running;
             do
             {
-                // Until systemd has opened its private socket, systemctl cannot connect at all.
+                // Until systemd has opened its private socket, systemctl cannot connect at all: it prints nothing, or
+                // "offline" and gives up at once even with --wait. Both mean "not yet" (seen on a loaded machine).
                 var left = deadline - DateTime.UtcNow;
                 running = await machine.ExecAsync(left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1), "systemctl", "is-system-running", "--wait");
-                if (running.Stdout.Trim().Length == 0)
+                if (NotYet(running))
                 {
                     await Task.Delay(100);
                 }
             }
-            while (running.Stdout.Trim().Length == 0 && DateTime.UtcNow < deadline);
+            while (NotYet(running) && DateTime.UtcNow < deadline);
 
             if (running.Stdout.Trim() is not ("running" or "degraded"))
             {
@@ -208,4 +209,6 @@ internal sealed class NspawnMachine : IAsyncDisposable
         var lines = (await reader.ReadToEndAsync()).Split('\n');
         return string.Join('\n', lines.TakeLast(30));
     }
+
+    private static bool NotYet(ProcessResult running) => running.Stdout.Trim() is "" or "offline";
 }
