@@ -21,7 +21,8 @@ public static partial class ConfigurationLoader
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            // Most hosts have no config file.
+            text = !explicitPath && MissingFile.Is(path) ? "" : File.ReadAllText(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException && !explicitPath)
         {
