@@ -40,7 +40,8 @@ internal static class SimpleYaml
         return true;
     }
 
-    private readonly record struct Line(int Indent, string Text);
+    // A class, not a struct: List<T> over a struct of ours is not in the ReadyToRun image and JITs at the first config read.
+    private sealed record Line(int Indent, string Text);
 
     private static YamlMappingNode? Mapping(List<Line> lines, ref int at, int indent)
     {
