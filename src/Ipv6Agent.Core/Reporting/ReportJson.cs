@@ -17,4 +17,7 @@ public static class ReportJson
 
     /// <summary>Reads a report; <see cref="JsonException"/> when the text is not one. See <see cref="ReportReader"/> for why not the context.</summary>
     public static Report Deserialize(string json) => ReportReader.Read(json);
+
+    /// <summary>Reads a report from UTF-8 (an optional BOM is skipped); <see cref="JsonException"/> when the bytes are not one.</summary>
+    public static Report Deserialize(ReadOnlySpan<byte> utf8) => ReportReader.Read(utf8);
 }

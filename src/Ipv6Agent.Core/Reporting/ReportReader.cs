@@ -1,27 +1,33 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace Ipv6Agent.Reporting;
 
 /// <summary>
-/// Reads a report by walking a <see cref="JsonDocument"/>. <c>status</c> does nothing else, and the source-generated
-/// deserializer costs ~25 ms of JIT at start-up there (its generic metadata over our types is not in the ReadyToRun
-/// image), against well under a millisecond for this. Same rules as <see cref="ReportJsonContext"/>: camelCase names,
-/// matched exactly; unknown properties ignored (newer agents may add some); <c>time</c> and <c>result</c> required;
-/// a later duplicate wins.
+/// Reads a report from <see cref="JsonText"/>'s values. <c>status</c> does nothing else, and in a fresh process the
+/// source-generated deserializer costs ~25 ms of JIT (its generic metadata over our types is not in the ReadyToRun
+/// image) and System.Text.Json itself ~7 ms to load, against well under a millisecond for this. Same rules as
+/// <see cref="ReportJsonContext"/>: camelCase names, matched exactly; unknown properties ignored (newer agents may
+/// add some); <c>time</c> and <c>result</c> required; a later duplicate wins.
 /// </summary>
 internal static class ReportReader
 {
-    public static Report Read(string json)
+    /// <summary>How reports write their time (System.Text.Json's DateTimeOffset form): fraction and offset as needed.</summary>
+    private const string TimeFormat = "yyyy'-'MM'-'dd'T'HH':'mm':'ss.FFFFFFFK";
+
+    public static Report Read(string json) => Read(Encoding.UTF8.GetBytes(json));
+
+    public static Report Read(ReadOnlySpan<byte> utf8)
     {
-        using var document = JsonDocument.Parse(json);
-        var root = document.RootElement;
-        if (root.ValueKind != JsonValueKind.Object)
+        var root = JsonText.Parse(utf8);
+        if (root.Kind != JsonKind.Object)
             throw new JsonException($"the file holds {Kind(root)}, not a report");
 
         DateTimeOffset? time = null;
         ReportResult? result = null;
         var report = new Report { Time = default, Result = default };
-        foreach (var property in root.EnumerateObject())
+        foreach (var property in root.Members)
         {
             var value = property.Value;
             switch (property.Name)
@@ -45,11 +51,11 @@ internal static class ReportReader
         };
     }
 
-    private static InstanceReport? Instance(JsonElement value)
+    private static InstanceReport? Instance(JsonValue value)
     {
-        if (value.ValueKind == JsonValueKind.Null) return null;
+        if (value.Kind == JsonKind.Null) return null;
         string? id = null, region = null, mac = null, name = null, eni = null;
-        foreach (var property in Object(value, "instance").EnumerateObject())
+        foreach (var property in Object(value, "instance").Members)
         {
             switch (property.Name)
             {
@@ -63,12 +69,12 @@ internal static class ReportReader
         return new InstanceReport(id!, region!, mac!, name, eni);
     }
 
-    private static PlanReport? Plan(JsonElement value)
+    private static PlanReport? Plan(JsonValue value)
     {
-        if (value.ValueKind == JsonValueKind.Null) return null;
+        if (value.Kind == JsonKind.Null) return null;
         string? source = null, gateway = null, dockerCidr = null, dockerGateway = null;
         IReadOnlyList<string> hostAddresses = [];
-        foreach (var property in Object(value, "plan").EnumerateObject())
+        foreach (var property in Object(value, "plan").Members)
         {
             switch (property.Name)
             {
@@ -82,11 +88,11 @@ internal static class ReportReader
         return new PlanReport(source!, hostAddresses, gateway!, dockerCidr!, dockerGateway!);
     }
 
-    private static ChangeReport Change(JsonElement value)
+    private static ChangeReport Change(JsonValue value)
     {
         string? path = null, diff = null;
         var action = ChangeAction.Create;
-        foreach (var property in Object(value, "changes[]").EnumerateObject())
+        foreach (var property in Object(value, "changes[]").Members)
         {
             switch (property.Name)
             {
@@ -98,11 +104,11 @@ internal static class ReportReader
         return new ChangeReport(path!, action, diff);
     }
 
-    private static CheckReport Check(JsonElement value)
+    private static CheckReport Check(JsonValue value)
     {
         string? name = null, detail = null;
         var ok = false;
-        foreach (var property in Object(value, "checks[]").EnumerateObject())
+        foreach (var property in Object(value, "checks[]").Members)
         {
             switch (property.Name)
             {
@@ -114,7 +120,7 @@ internal static class ReportReader
         return new CheckReport(name!, ok, detail!);
     }
 
-    private static ReportResult Result(JsonElement value) => String(value, "result") switch
+    private static ReportResult Result(JsonValue value) => String(value, "result") switch
     {
         "ok" => ReportResult.Ok,
         "degraded" => ReportResult.Degraded,
@@ -122,7 +128,7 @@ internal static class ReportReader
         var other => throw new JsonException($"'result' is '{other}', not ok, degraded or failed"),
     };
 
-    private static ChangeAction Action(JsonElement value) => String(value, "changes[].action") switch
+    private static ChangeAction Action(JsonValue value) => String(value, "changes[].action") switch
     {
         "create" => ChangeAction.Create,
         "update" => ChangeAction.Update,
@@ -131,51 +137,53 @@ internal static class ReportReader
         var other => throw new JsonException($"'changes[].action' is '{other}', not create, update, unchanged or delete"),
     };
 
-    private static DateTimeOffset Time(JsonElement value) =>
-        value.ValueKind == JsonValueKind.String && value.TryGetDateTimeOffset(out var time)
+    private static DateTimeOffset Time(JsonValue value) =>
+        value.Kind == JsonKind.String &&
+        DateTimeOffset.TryParseExact(value.Text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)
             ? time
             : throw new JsonException($"'time' is {Kind(value)}, not an ISO 8601 time");
 
     // A null list reads as an empty one: the printer walks every list, and no writer ever meant "unknown" by null.
-    private static IReadOnlyList<T> List<T>(JsonElement value, string name, Func<JsonElement, T> item)
+    private static IReadOnlyList<T> List<T>(JsonValue value, string name, Func<JsonValue, T> item)
     {
-        if (value.ValueKind == JsonValueKind.Null) return [];
-        if (value.ValueKind != JsonValueKind.Array) throw new JsonException($"'{name}' is {Kind(value)}, not a list");
-        var items = new List<T>(value.GetArrayLength());
-        foreach (var element in value.EnumerateArray())
+        if (value.Kind == JsonKind.Null) return [];
+        if (value.Kind != JsonKind.Array) throw new JsonException($"'{name}' is {Kind(value)}, not a list");
+        var items = new List<T>(value.Items.Count);
+        foreach (var element in value.Items)
             items.Add(item(element));
         return items;
     }
 
-    private static JsonElement Object(JsonElement value, string name) =>
-        value.ValueKind == JsonValueKind.Object ? value : throw new JsonException($"'{name}' is {Kind(value)}, not an object");
+    private static JsonValue Object(JsonValue value, string name) =>
+        value.Kind == JsonKind.Object ? value : throw new JsonException($"'{name}' is {Kind(value)}, not an object");
 
-    private static string? String(JsonElement value, string name) => value.ValueKind switch
+    private static string? String(JsonValue value, string name) => value.Kind switch
     {
-        JsonValueKind.String => value.GetString(),
-        JsonValueKind.Null => null,
+        JsonKind.String => value.Text,
+        JsonKind.Null => null,
         _ => throw new JsonException($"'{name}' is {Kind(value)}, not a string"),
     };
 
-    private static bool Bool(JsonElement value, string name) => value.ValueKind switch
+    private static bool Bool(JsonValue value, string name) => value.Kind switch
     {
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
+        JsonKind.True => true,
+        JsonKind.False => false,
         _ => throw new JsonException($"'{name}' is {Kind(value)}, not true or false"),
     };
 
-    private static int Int(JsonElement value, string name) =>
-        value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number)
+    private static int Int(JsonValue value, string name) =>
+        value.Kind == JsonKind.Number && int.TryParse(value.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number)
             ? number
             : throw new JsonException($"'{name}' is {Kind(value)}, not a whole number");
 
-    private static string Kind(JsonElement value) => value.ValueKind switch
+    private static string Kind(JsonValue value) => value.Kind switch
     {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "a list",
-        JsonValueKind.String => $"the text \"{value.GetString()}\"",
-        JsonValueKind.Number => $"the number {value.GetRawText()}",
-        JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+        JsonKind.Object => "an object",
+        JsonKind.Array => "a list",
+        JsonKind.String => $"the text \"{value.Text}\"",
+        JsonKind.Number => $"the number {value.Text}",
+        JsonKind.True => "true",
+        JsonKind.False => "false",
         _ => "null",
     };
 }

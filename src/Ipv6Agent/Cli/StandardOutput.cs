@@ -14,9 +14,19 @@ internal static class StandardOutput
     private const int Eintr = 4;
     private const int Epipe = 32;
 
-    public static void Write(string text)
+    public static void Write(string text) => Write(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Writes <paramref name="utf8"/> and a newline.</summary>
+    public static void WriteLine(ReadOnlySpan<byte> utf8)
     {
-        var bytes = Encoding.UTF8.GetBytes(text);
+        var line = new byte[utf8.Length + 1];
+        utf8.CopyTo(line);
+        line[^1] = (byte)'\n';
+        Write(line);
+    }
+
+    private static void Write(byte[] bytes)
+    {
         var done = 0;
         while (done < bytes.Length)
         {

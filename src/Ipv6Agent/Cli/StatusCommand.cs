@@ -25,11 +25,11 @@ internal static class StatusCommand
         }
 
         var path = options.PathOf(StatusFile.HostPath);
-        string text;
+        byte[] json;
         try
         {
             if (MissingFile.Is(path)) return NoReport();
-            text = File.ReadAllText(path);
+            json = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -44,7 +44,7 @@ internal static class StatusCommand
         Report report;
         try
         {
-            report = ReportJson.Deserialize(text);
+            report = ReportJson.Deserialize(json);
         }
         catch (JsonException e)
         {
@@ -52,8 +52,18 @@ internal static class StatusCommand
             return ExitCodes.Failed;
         }
 
-        StandardOutput.Write(command.Json ? text.TrimEnd() + "\n" : ReportPrinter.Summary(report, DateTimeOffset.UtcNow));
+        if (command.Json)
+            StandardOutput.WriteLine(Trimmed(json));
+        else
+            StandardOutput.Write(ReportPrinter.Summary(report, DateTimeOffset.UtcNow));
         return report.ExitCode;
+    }
+
+    /// <summary>The file as written, without a BOM or trailing blank lines: after a JSON value only JSON whitespace can follow.</summary>
+    private static ReadOnlySpan<byte> Trimmed(ReadOnlySpan<byte> json)
+    {
+        if (json.StartsWith("\uFEFF"u8)) json = json[3..];
+        return json.TrimEnd(" \t\r\n"u8);
     }
 
     private static int NoReport()

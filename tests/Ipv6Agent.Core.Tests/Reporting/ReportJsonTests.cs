@@ -64,6 +64,46 @@ public sealed class ReportJsonTests
         Assert.Equal(ReportJson.Serialize(generated), ReportJson.Serialize(ReportJson.Deserialize(json)));
     }
 
+    [Theory]
+    [InlineData("2026-11-27T20:00:00+00:00")]
+    [InlineData("2026-11-27T20:00:00Z")]
+    [InlineData("2026-11-27T20:00:00.5+01:00")]
+    [InlineData("2026-11-27T20:00:00.1234567-05:30")]
+    [InlineData("2026-02-28T23:59:59.999Z")]
+    public void Deserialize_Time_ReadsAsTheSourceGeneratedDeserializerDoes(string time)
+    {
+        var json = $$"""{"time": "{{time}}", "result": "ok"}""";
+
+        var expected = JsonSerializer.Deserialize(json, ReportJsonContext.Default.Report)!.Time;
+        var actual = ReportJson.Deserialize(json).Time;
+
+        Assert.Equal((expected.UtcTicks, expected.Offset), (actual.UtcTicks, actual.Offset));
+    }
+
+    [Fact]
+    public void Deserialize_TimesWrittenBySerialize_RoundTripExactly()
+    {
+        var random = new Random(20261127);
+        for (var i = 0; i < 2000; i++)
+        {
+            var time = new DateTimeOffset(new DateTime(2020, 1, 1).AddTicks(random.NextInt64(TimeSpan.TicksPerDay * 3650)),
+                TimeSpan.FromMinutes(random.Next(-14 * 4, 14 * 4 + 1) * 15));
+            var report = new Report { Time = time, Result = ReportResult.Ok };
+
+            var read = ReportJson.Deserialize(ReportJson.Serialize(report)).Time;
+
+            Assert.Equal((time.UtcTicks, time.Offset), (read.UtcTicks, read.Offset));
+        }
+    }
+
+    [Fact]
+    public void Deserialize_Utf8WithBom_ReadsTheReport()
+    {
+        var utf8 = "\uFEFF{\"time\": \"2026-11-27T20:00:00Z\", \"result\": \"degraded\"}"u8;
+
+        Assert.Equal(ReportResult.Degraded, ReportJson.Deserialize(utf8).Result);
+    }
+
     [Fact]
     public void Deserialize_UnknownPropertiesAndMissingOptionalOnes_AreIgnoredAndDefaulted()
     {
