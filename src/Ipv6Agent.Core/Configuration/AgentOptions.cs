@@ -89,6 +89,18 @@ public sealed record DockerOptions
 {
     public const string DefaultEndpoint = "unix:///var/run/docker.sock";
 
+    // The first Uri a process builds costs ~7 ms (System.Private.Uri's start-up), and status builds options only to
+    // learn the root: the default is made on first use, and equality is by the endpoint, made or not.
+    private static Uri? _default;
+
     /// <summary>From <c>DOCKER_HOST</c> when set.</summary>
-    public Uri Endpoint { get; init; } = new(DefaultEndpoint);
+    public Uri Endpoint
+    {
+        get => field ?? (_default ??= new Uri(DefaultEndpoint));
+        init;
+    }
+
+    public bool Equals(DockerOptions? other) => other is not null && Endpoint == other.Endpoint;
+
+    public override int GetHashCode() => Endpoint.GetHashCode();
 }

@@ -21,7 +21,8 @@ public static partial class ConfigurationLoader
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            // Most hosts have no config file.
+            text = !explicitPath && MissingFile.Is(path) ? "" : File.ReadAllText(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException && !explicitPath)
         {
@@ -40,18 +41,10 @@ public static partial class ConfigurationLoader
         if (environment?.GetValueOrDefault("DOCKER_HOST") is { Length: > 0 } dockerHost)
             options = options with { Docker = new DockerOptions { Endpoint = DockerEndpoint(dockerHost) } };
 
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            throw new ConfigurationException(null, $"{source} is not valid YAML (line {e.Start.Line}, column {e.Start.Column}): {e.InnerException?.Message ?? e.Message}");
-        }
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" or "~" or "null" })
+        var document = SimpleYaml.TryParse(text, out var simple) ? simple : FullYaml(text, source);
+        if (document is null or YamlScalarNode { Value: null or "" or "~" or "null" })
             return options;
-        var root = Map(stream.Documents[0].RootNode, "(top level)");
+        var root = Map(document, "(top level)");
 
         foreach (var (keyNode, value) in root.Children)
         {
@@ -70,6 +63,21 @@ public static partial class ConfigurationLoader
             };
         }
         return options;
+    }
+
+    /// <summary>Any YAML, through YamlDotNet: what <see cref="SimpleYaml"/> declines. <c>null</c>: no document.</summary>
+    private static YamlNode? FullYaml(string text, string source)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigurationException(null, $"{source} is not valid YAML (line {e.Start.Line}, column {e.Start.Column}): {e.InnerException?.Message ?? e.Message}");
+        }
+        return stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
     }
 
     private static ImdsOptions Imds(YamlMappingNode map) => Section(map, "imds", new ImdsOptions(), (o, key, value) => key switch

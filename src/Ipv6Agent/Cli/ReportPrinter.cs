@@ -7,28 +7,41 @@ namespace Ipv6Agent.Cli;
 /// <summary>The short human form of a report, for a person at the host's terminal.</summary>
 internal static class ReportPrinter
 {
+    // Written with loops and switches rather than LINQ, Enum.ToString and interpolated DateTimeOffsets: each of those
+    // JITs generic code at the first call, and this runs once per 'status', where start-up is the whole cost.
     public static string Summary(Report report, DateTimeOffset now)
     {
         var text = new StringBuilder();
-        var result = report.Result.ToString().ToLowerInvariant();
-        text.Append(CultureInfo.InvariantCulture, $"ipv6-agent: {result}{(report.DryRun ? " (dry run)" : "")} at {report.Time:yyyy-MM-dd HH:mm:ss}Z ({Ago(now - report.Time)})\n");
+        text.Append("ipv6-agent: ").Append(Name(report.Result)).Append(report.DryRun ? " (dry run)" : "")
+            .Append(" at ").Append(report.Time.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))
+            .Append("Z (").Append(Ago(now - report.Time)).Append(")\n");
         if (report.Instance is { } i)
-            text.Append(CultureInfo.InvariantCulture, $"  instance  {i.Id} ({i.Region}), {i.Interface ?? "?"} {i.Mac} {i.Eni}\n");
+            text.Append("  instance  ").Append(i.Id).Append(" (").Append(i.Region).Append("), ")
+                .Append(i.Interface ?? "?").Append(' ').Append(i.Mac).Append(' ').Append(i.Eni).Append('\n');
         if (report.Plan is { } p)
         {
-            text.Append(CultureInfo.InvariantCulture, $"  host      {(p.HostAddresses.Count == 0 ? "(no address)" : string.Join(", ", p.HostAddresses))} via {p.Gateway}\n");
-            text.Append(CultureInfo.InvariantCulture, $"  docker    {p.DockerCidr} (gateway {p.DockerGateway}, from {p.Source})\n");
+            text.Append("  host      ").Append(p.HostAddresses.Count == 0 ? "(no address)" : string.Join(", ", p.HostAddresses))
+                .Append(" via ").Append(p.Gateway).Append('\n');
+            text.Append("  docker    ").Append(p.DockerCidr).Append(" (gateway ").Append(p.DockerGateway)
+                .Append(", from ").Append(p.Source).Append(")\n");
         }
-        var changed = report.Changes.Where(c => c.Action != ChangeAction.Unchanged).ToList();
-        text.Append(changed.Count == 0
-            ? "  changes   none\n"
-            : "  changes   " + string.Join("\n            ", changed.Select(c => $"{c.Action.ToString().ToLowerInvariant()} {c.Path}")) + "\n");
+        var changed = 0;
+        foreach (var change in report.Changes)
+        {
+            if (change.Action == ChangeAction.Unchanged) continue;
+            text.Append(changed++ == 0 ? "  changes   " : "\n            ").Append(Name(change.Action)).Append(' ').Append(change.Path);
+        }
+        text.Append(changed == 0 ? "  changes   none\n" : "\n");
         if (report.Actions.Count > 0)
-            text.Append(CultureInfo.InvariantCulture, $"  actions   {string.Join(", ", report.Actions)}{(report.DryRun ? " (would run)" : "")}\n");
-        foreach (var (check, index) in report.Checks.Select((c, n) => (c, n)))
-            text.Append(CultureInfo.InvariantCulture, $"{(index == 0 ? "  checks    " : "            ")}{(check.Ok ? "ok  " : "FAIL")} {check.Name}: {check.Detail}\n");
+            text.Append("  actions   ").Append(string.Join(", ", report.Actions)).Append(report.DryRun ? " (would run)" : "").Append('\n');
+        for (var index = 0; index < report.Checks.Count; index++)
+        {
+            var check = report.Checks[index];
+            text.Append(index == 0 ? "  checks    " : "            ").Append(check.Ok ? "ok  " : "FAIL")
+                .Append(' ').Append(check.Name).Append(": ").Append(check.Detail).Append('\n');
+        }
         if (report.Error is { } error)
-            text.Append(CultureInfo.InvariantCulture, $"  error     {error}\n");
+            text.Append("  error     ").Append(error).Append('\n');
         if (report.Result != ReportResult.Ok && !report.DryRun)
             text.Append("  details   journalctl -u ipv6-agent\n");
         return text.ToString();
@@ -37,6 +50,21 @@ internal static class ReportPrinter
     /// <summary>The unified diffs of a dry run, after the summary.</summary>
     public static string Diffs(Report report) =>
         string.Concat(report.Changes.Where(c => !string.IsNullOrEmpty(c.Diff)).Select(c => "\n" + c.Diff));
+
+    private static string Name(ReportResult result) => result switch
+    {
+        ReportResult.Ok => "ok",
+        ReportResult.Degraded => "degraded",
+        _ => "failed",
+    };
+
+    private static string Name(ChangeAction action) => action switch
+    {
+        ChangeAction.Create => "create",
+        ChangeAction.Update => "update",
+        ChangeAction.Unchanged => "unchanged",
+        _ => "delete",
+    };
 
     private static string Ago(TimeSpan age) => age.TotalSeconds switch
     {
