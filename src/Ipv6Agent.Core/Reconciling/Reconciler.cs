@@ -153,7 +153,7 @@ internal sealed partial class Reconciler(
             .ToList();
         foreach (var name in named)
         {
-            if (!await HasAaaaAsync(name, cancellationToken))
+            if (!await HasAaaaCachedAsync(name, cancellationToken))
             {
                 LogMirrorWithoutIpv6(logger, name);
                 return true;
@@ -161,6 +161,24 @@ internal sealed partial class Reconciler(
         }
         return false;
     }
+
+    /// <summary>
+    /// A mirror that has an AAAA record keeps its name in the sources, so without this every pass of the service would
+    /// ask DNS again. An hour is far shorter than mirrors change their addressing.
+    /// </summary>
+    private async Task<bool> HasAaaaCachedAsync(string name, CancellationToken cancellationToken)
+    {
+        lock (_aaaa)
+        {
+            if (_aaaa.TryGetValue(name, out var known) && time.GetElapsedTime(known.At) < AaaaCacheFor) return known.HasAaaa;
+        }
+        var hasAaaa = await HasAaaaAsync(name, cancellationToken);
+        lock (_aaaa) _aaaa[name] = (hasAaaa, time.GetTimestamp());
+        return hasAaaa;
+    }
+
+    private static readonly TimeSpan AaaaCacheFor = TimeSpan.FromHours(1);
+    private readonly Dictionary<string, (bool HasAaaa, long At)> _aaaa = new(StringComparer.OrdinalIgnoreCase);
 
     private static async Task<bool> HasAaaaAsync(string name, CancellationToken cancellationToken)
     {
