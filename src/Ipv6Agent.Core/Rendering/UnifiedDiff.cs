@@ -29,20 +29,7 @@ public static class UnifiedDiff
     }
 
     /// <summary>Lines with their line feed kept, so a last line without one differs from the same line with one (as in diff).</summary>
-    private static string[] Lines(string? text)
-    {
-        if (string.IsNullOrEmpty(text)) return [];
-        var lines = new List<string>();
-        var start = 0;
-        while (start < text.Length)
-        {
-            var newline = text.IndexOf('\n', start);
-            var end = newline < 0 ? text.Length : newline + 1;
-            lines.Add(text[start..end]);
-            start = end;
-        }
-        return [.. lines];
-    }
+    private static string[] Lines(string? text) => [.. TextLines.SplitKeepingEnds(text)];
 
     private static IEnumerable<List<LineDiff.Edit>> Hunks(IReadOnlyList<LineDiff.Edit> script)
     {

@@ -13,16 +13,7 @@ internal static class ApplyCommand
 {
     public static async Task<int> ExecuteAsync(CommandLine command)
     {
-        AgentOptions options;
-        try
-        {
-            options = ConfigurationLoader.Load(command.ConfigPath, EnvironmentVariables.Snapshot());
-        }
-        catch (ConfigurationException e)
-        {
-            Console.Error.WriteLine($"ipv6-agent: invalid configuration: {e.Message}");
-            return ExitCodes.InvalidConfiguration;
-        }
+        if (CliConfiguration.Load(command) is not { } options) return ExitCodes.InvalidConfiguration;
 
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>

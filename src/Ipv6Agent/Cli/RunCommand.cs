@@ -15,16 +15,7 @@ internal static class RunCommand
 {
     public static async Task<int> ExecuteAsync(CommandLine command, string[] args)
     {
-        AgentOptions options;
-        try
-        {
-            options = ConfigurationLoader.Load(command.ConfigPath, EnvironmentVariables.Snapshot());
-        }
-        catch (ConfigurationException e)
-        {
-            Console.Error.WriteLine($"<3>ipv6-agent: invalid configuration: {e.Message}");
-            return ExitCodes.InvalidConfiguration;
-        }
+        if (CliConfiguration.Load(command, "<3>") is not { } options) return ExitCodes.InvalidConfiguration;
 
         var serilog = AgentLogging.CreateSerilog();
         // No default configuration sources: the agent's only configuration is config.yaml, validated above.

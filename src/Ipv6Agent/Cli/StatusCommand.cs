@@ -13,16 +13,7 @@ internal static class StatusCommand
 {
     public static int Execute(CommandLine command)
     {
-        AgentOptions options;
-        try
-        {
-            options = ConfigurationLoader.Load(command.ConfigPath, EnvironmentVariables.Snapshot());
-        }
-        catch (ConfigurationException e)
-        {
-            Console.Error.WriteLine($"ipv6-agent: invalid configuration: {e.Message}");
-            return ExitCodes.InvalidConfiguration;
-        }
+        if (CliConfiguration.Load(command) is not { } options) return ExitCodes.InvalidConfiguration;
 
         var path = options.PathOf(StatusFile.HostPath);
         byte[] json;

@@ -25,7 +25,7 @@ public static partial class AptSourcesRenderer
     /// <summary><paramref name="text"/> with every regional EC2 mirror replaced by the global one; the same string when there is none.</summary>
     public static string FixMirrors(string text, AptSourceFormat format)
     {
-        var lines = SplitKeepingEnds(text);
+        var lines = TextLines.SplitKeepingEnds(text);
         var changed = false;
         var inUris = false;
         for (var i = 0; i < lines.Count; i++)
@@ -60,20 +60,6 @@ public static partial class AptSourcesRenderer
     }
 
     private static string Rewrite(string uris) => RegionalMirror().Replace(uris, m => m.Groups["scheme"].Value + m.Groups["kind"].Value.ToLowerInvariant() + ".ubuntu.com");
-
-    private static List<string> SplitKeepingEnds(string text)
-    {
-        var lines = new List<string>();
-        var start = 0;
-        while (start < text.Length)
-        {
-            var newline = text.IndexOf('\n', start);
-            var end = newline < 0 ? text.Length : newline + 1;
-            lines.Add(text[start..end]);
-            start = end;
-        }
-        return lines;
-    }
 
     [GeneratedRegex(@"^[a-z]{2}(-[a-z]+)+-\d+$")]
     private static partial Regex Region();
