@@ -6,6 +6,7 @@ namespace Ipv6Agent.Reporting;
 public sealed record Report
 {
     public int Schema { get; init; } = 1;
+    [JsonConverter(typeof(UtcSecondsConverter))]
     public required DateTimeOffset Time { get; init; }
     public required ReportResult Result { get; init; }
     public bool DryRun { get; init; }
