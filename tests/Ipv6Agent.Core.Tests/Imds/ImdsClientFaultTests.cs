@@ -114,7 +114,7 @@ public sealed class ImdsClientFaultTests
         var error = await Assert.ThrowsAsync<ImdsException>(() => client.ReadSnapshotAsync(null, Ct));
 
         Assert.Matches(@"^IMDS did not answer GET /latest/meta-data/\S+ at http://127\.0\.0\.1:\d+/ \(\d tries in \d\.\d s; last error: no answer within 0\.\d s\)", error.Message);
-        Assert.InRange(TimeProvider.System.GetElapsedTime(started), TimeSpan.Zero, Fast.TotalBudget + TimeSpan.FromSeconds(1));
+        Assert.InRange(TimeProvider.System.GetElapsedTime(started), TimeSpan.Zero, Fast.TotalBudget + TimeSpan.FromSeconds(3));
     }
 
     [Fact]
@@ -145,7 +145,7 @@ public sealed class ImdsClientFaultTests
         await client.ReadSnapshotAsync(null, Ct);
 
         Assert.Equal(good.Endpoint, client.Endpoint);
-        Assert.InRange(TimeProvider.System.GetElapsedTime(started), Fast.RequestTimeout, Fast.RequestTimeout + TimeSpan.FromSeconds(1));
+        Assert.InRange(TimeProvider.System.GetElapsedTime(started), Fast.RequestTimeout, Fast.RequestTimeout + TimeSpan.FromSeconds(3));
         Assert.Equal(0, good.Count("PUT") - 1);
     }
 

@@ -248,7 +248,8 @@ public sealed class ImdsClientTests
         var reachable = await client.IsReachableAsync(TimeSpan.FromMilliseconds(500), Ct);
 
         Assert.False(reachable);
-        Assert.InRange(TimeProvider.System.GetElapsedTime(started), TimeSpan.Zero, TimeSpan.FromSeconds(2));
+        // The server hangs for 30 s: anything well under that proves the 500 ms bound held (slack for a loaded CI machine).
+        Assert.InRange(TimeProvider.System.GetElapsedTime(started), TimeSpan.Zero, TimeSpan.FromSeconds(5));
     }
 
     [Fact]
