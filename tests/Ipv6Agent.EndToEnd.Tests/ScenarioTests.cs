@@ -16,6 +16,7 @@ public sealed class ScenarioTests
         await AssertPingsAsync(bed);
         foreach (var i in bed.Instances)
         {
+            await AssertInternetSeesContainerAddressAsync(bed, i);
             AssertDaemonJsonKept(i, daemonJson);
             await AssertSecondApplyChangesNothingAsync(i);
         }
@@ -28,6 +29,7 @@ public sealed class ScenarioTests
         await ApplyAllAsync(bed);
         await AssertAddressesAsync(bed);
         await AssertPingsAsync(bed);
+        foreach (var i in bed.Instances) await AssertInternetSeesContainerAddressAsync(bed, i);
         foreach (var i in bed.Instances) await AssertSecondApplyChangesNothingAsync(i);
     }
 

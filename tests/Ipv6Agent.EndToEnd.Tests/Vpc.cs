@@ -104,6 +104,40 @@ internal static class Vpc
         }
     }
 
+    /// <summary>
+    /// No NAT66, whatever the Docker version: the internet host sees the container's own address as the source of its
+    /// pings (a ping alone would also succeed if Docker masqueraded it behind the host's address). Counted by an
+    /// ip6tables rule inside the internet host's namespace, never the machine's own.
+    /// </summary>
+    public static async Task AssertInternetSeesContainerAddressAsync(Testbed.Testbed bed, Instance instance)
+    {
+        var container = await ContainerAsync(instance);
+        var own = Assert.Single(await Testbed.Testbed.ContainerAddressesAsync(instance, container));
+        string[] rule = ["-s", own.ToString(), "-p", "ipv6-icmp", "--icmpv6-type", "echo-request", "-j", "ACCEPT"];
+        await InternetIp6TablesAsync(bed, ["-I", "INPUT", .. rule]);
+        try
+        {
+            var ping = await Testbed.Testbed.PingFromContainerAsync(instance, container, bed.InternetHost);
+            Assert.True(ping.Ok, $"{instance.Name}: ping from the container to {bed.InternetHost} failed:\n{ping.StdOut}{ping.StdErr}");
+            var counted = (await InternetIp6TablesAsync(bed, ["-S", "INPUT", "-v"])).Split('\n')
+                .Where(l => l.Contains($"-s {own}/128", StringComparison.Ordinal))
+                .Select(l => l.Split(' ')).Select(f => long.Parse(f[Array.IndexOf(f, "-c") + 1], System.Globalization.CultureInfo.InvariantCulture))
+                .Sum();
+            Assert.True(counted > 0, $"{instance.Name}: {bed.InternetHost} saw no echo request from the container's own address {own} (NAT66?)");
+        }
+        finally
+        {
+            await InternetIp6TablesAsync(bed, ["-D", "INPUT", .. rule]);
+        }
+    }
+
+    private static async Task<string> InternetIp6TablesAsync(Testbed.Testbed bed, string[] args)
+    {
+        var r = await AgentProcess.RunRawAsync("ip", ["netns", "exec", bed.Router.InternetNamespace, "ip6tables", "-w", .. args], null, TimeSpan.FromSeconds(30));
+        Assert.True(r.ExitCode == 0, $"ip6tables {string.Join(' ', args)} in {bed.Router.InternetNamespace}: {r.StdErr}");
+        return r.StdOut;
+    }
+
     /// <summary>daemon.json was merged: every key the image had that the agent does not own is as it was.</summary>
     public static void AssertDaemonJsonKept(Instance instance, string original)
     {
