@@ -72,11 +72,14 @@ internal sealed partial class Reconciler(
 
             var outcome = await applier.ApplyAsync(plan, edits, cancellationToken);
             if (outcome.Error is { } applyError)
+            {
+                LogApplyFailed(logger, applyError);
                 return Failed(started, applyError, snapshot, plan) with
                 {
                     Changes = ReportBuilder.Changes(edits, withDiffs: false),
                     Actions = outcome.Actions,
                 };
+            }
 
             var checks = (await probe.RunAsync(plan, options.Probe, cancellationToken))
                 .Append(HostAddressCheck.Run(plan, HostInspector.Addresses(options)))
@@ -203,6 +206,9 @@ internal sealed partial class Reconciler(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Plan unchanged: {Plan}")]
     private static partial void LogPlanUnchanged(ILogger logger, string plan);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Pass failed and was rolled back: {Reason}")]
+    private static partial void LogApplyFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Pass failed, nothing changed: {Reason}")]
     private static partial void LogPassRefused(ILogger logger, string reason);
