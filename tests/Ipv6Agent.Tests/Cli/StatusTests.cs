@@ -141,6 +141,7 @@ public sealed class StatusTests
         Assert.Equal(3, run.ExitCode);
         Assert.Equal("", run.StdOut);
         Assert.Contains("no report yet (/run/ipv6-agent/status.json does not exist)", run.StdErr);
+        Assert.Contains("journalctl -u ipv6-agent", run.StdErr);
     }
 
     [Theory]
