@@ -51,14 +51,10 @@ public static class Ipv6
         return true;
     }
 
-    public static bool Overlaps(IPNetwork a, IPNetwork b) => a.Contains(b.BaseAddress) || b.Contains(a.BaseAddress);
-
     /// <summary>RFC 5952 text (lower case, longest zero run compressed), which is what <see cref="IPAddress.ToString"/> prints for IPv6.</summary>
     public static string Format(IPAddress address) => address.ToString();
 
     public static string Format(IPNetwork network) => $"{Format(network.BaseAddress)}/{network.PrefixLength}";
-
-    public static bool IsLinkLocal(IPAddress address) => address.IsIPv6LinkLocal;
 
     internal static int Log2(UInt128 value) => 127 - (int)UInt128.LeadingZeroCount(value);
 }
