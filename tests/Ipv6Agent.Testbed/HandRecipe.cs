@@ -41,6 +41,7 @@ internal static class HandRecipe
         await File.WriteAllTextAsync(daemonJson, json.ToJsonString(new() { WriteIndented = true }) + "\n");
 
         (await instance.RunScriptAsync("netplan-apply")).Check();
+        await instance.WaitOnlineAsync();
         (await instance.RunScriptAsync("docker-restart")).Check();
     }
 }

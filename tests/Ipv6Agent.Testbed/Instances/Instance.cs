@@ -177,7 +177,34 @@ internal sealed class Instance
         (await RunScriptAsync("netplan-generate")).Check();
         (await RunScriptAsync("networkd-start")).Check();
         (await RunScriptAsync("ec2-link")).Check();
+        await WaitOnlineAsync();
         (await RunScriptAsync("dockerd-start")).Check();
+    }
+
+    /// <summary>
+    /// As network-online.target, which orders the agent's unit and docker.service: networkd counts an
+    /// address as ready only once duplicate address detection has passed, so a boot goes on only when
+    /// no address of the ENI is tentative. Until then the kernel picks the link-local address as the
+    /// source towards the IMDS, and the IMDS cannot tell which instance asks.
+    /// </summary>
+    public async Task WaitOnlineAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var tentative = await Cmd.IpAsync(Namespace, "-6", "addr", "show", "dev", "ens5", "tentative");
+            if (tentative.StdOut.Trim().Length == 0)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TestbedException($"{Name}: addresses on ens5 still tentative after 10 s (duplicate address detection):\n{tentative.StdOut}");
+            }
+
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>systemd-sysctl at boot: the net.* keys of <c>/etc/sysctl.d/*.conf</c>, in name order.</summary>
