@@ -19,7 +19,8 @@ internal sealed class ImdsConnection : IDisposable
     private readonly TimeProvider _wall = TimeProvider.System;
     private readonly ILogger _logger;
     private readonly ImdsRetryPolicy _policy;
-    private readonly HttpClient _http;
+    private readonly bool _ownHandler;
+    private HttpClient _http;
     private readonly SemaphoreSlim _tokenLock = new(1, 1);
     private volatile ImdsToken? _token;
     private volatile Uri? _endpoint;
@@ -31,13 +32,28 @@ internal sealed class ImdsConnection : IDisposable
         _time = time;
         _logger = logger;
         _policy = policy;
-        var ownHandler = handler is null;
-        _http = new HttpClient(handler ?? CreateHandler(policy), disposeHandler: ownHandler)
-        {
-            // Each try has its own deadline (via the TimeProvider); HttpClient's own timeout would only get in the way.
-            Timeout = Timeout.InfiniteTimeSpan,
-            MaxResponseContentBufferSize = 1 << 20,
-        };
+        _ownHandler = handler is null;
+        _http = NewClient(handler ?? CreateHandler(policy), _ownHandler);
+    }
+
+    private static HttpClient NewClient(HttpMessageHandler handler, bool disposeHandler) => new(handler, disposeHandler)
+    {
+        // Each try has its own deadline (via the TimeProvider); HttpClient's own timeout would only get in the way.
+        Timeout = Timeout.InfiniteTimeSpan,
+        MaxResponseContentBufferSize = 1 << 20,
+    };
+
+    /// <summary>
+    /// Drops the kept-alive connections. A connection keeps the source address it was opened with: after <c>netplan apply</c>
+    /// that may be an address the host no longer has, or the link-local one the kernel picked while the new addresses were
+    /// still in duplicate address detection. Not safe while a request is in flight; passes do not overlap.
+    /// </summary>
+    private void ResetConnections()
+    {
+        if (!_ownHandler) return;
+        var old = _http;
+        _http = NewClient(CreateHandler(_policy), disposeHandler: true);
+        old.Dispose();
     }
 
     /// <summary>The endpoint that answered first; kept for this connection's lifetime.</summary>
@@ -69,10 +85,13 @@ internal sealed class ImdsConnection : IDisposable
 
     /// <summary>
     /// Whether IMDS still hands out a fresh token within <paramref name="timeout"/>: at the endpoint in use, or at any
-    /// candidate if none was chosen yet. One try each, no retries; network errors are <c>false</c>, never thrown.
+    /// candidate if none was chosen yet. One try each on a fresh connection, no retries; network errors are <c>false</c>, never thrown.
     /// </summary>
     public async Task<bool> CanGetTokenAsync(TimeSpan timeout, CancellationToken ct)
     {
+        // The question is whether the host reaches IMDS as it is addressed now: a pooled connection would answer for the
+        // addresses it was opened with.
+        ResetConnections();
         var endpoints = _endpoint is { } known ? [known] : _candidates;
         var start = _wall.GetTimestamp();
         foreach (var endpoint in endpoints)

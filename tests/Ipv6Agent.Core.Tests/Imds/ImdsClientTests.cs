@@ -226,6 +226,27 @@ public sealed class ImdsClientTests
     }
 
     [Fact]
+    public async Task IsReachable_AfterReads_AsksOnANewConnectionEachTime()
+    {
+        // After netplan apply a kept-alive connection still has the source address it was opened with, which says nothing
+        // about whether the host reaches IMDS as it is addressed now.
+        await using var server = await FakeImdsServer.StartAsync(FakeImdsOptions.For(FakeInstances.Blog));
+        using var client = Client(server, out _);
+        await client.ReadSnapshotAsync(null, Ct);
+        var readConnections = server.Requests.Select(r => r.Connection).ToHashSet();
+        server.ClearRequests();
+
+        Assert.True(await client.IsReachableAsync(TimeSpan.FromSeconds(2), Ct));
+        Assert.True(await client.IsReachableAsync(TimeSpan.FromSeconds(2), Ct));
+        await client.ReadSnapshotAsync(null, Ct);
+
+        var checks = server.Requests.Where(r => r.IsTokenRequest).Take(2).Select(r => r.Connection).ToList();
+        Assert.Equal(2, checks.Distinct().Count());
+        Assert.DoesNotContain(checks, readConnections.Contains);
+        Assert.DoesNotContain(server.Requests, r => readConnections.Contains(r.Connection));
+    }
+
+    [Fact]
     public async Task IsReachable_ServerGone_FalseWithoutThrowing()
     {
         var server = await FakeImdsServer.StartAsync(FakeImdsOptions.For(FakeInstances.Blog));

@@ -218,7 +218,7 @@ public sealed class FakeImdsServer : IAsyncDisposable
     private DateTimeOffset Now => _data.Options.Time.GetUtcNow();
 
     private void Log(HttpRequest request, bool hadToken, IPAddress? source, int status) =>
-        _requests.Enqueue(new FakeImdsRequest(Now, request.Method, request.Path.Value ?? "/", hadToken, source, status));
+        _requests.Enqueue(new FakeImdsRequest(Now, request.Method, request.Path.Value ?? "/", hadToken, source, status, request.HttpContext.Connection.Id));
 
     private static IPAddress? Normalize(IPAddress? address) =>
         address is null ? null
