@@ -104,13 +104,23 @@ public sealed class ScenarioTests
         Assert.True((await i.DockerAsync("version")).Ok, "Docker is not up after the restore");
     }
 
-    [Fact]
-    public async Task AgentKilledMidPass_NextPassConverges_NoHalfWrittenFile()
+    /// <summary>
+    /// Killed (with the command it runs, as systemd kills a control group) in <c>netplan apply</c>, after the netplan files were
+    /// written; or in the Docker restart, after daemon.json was written and netplan applied. Either way the files are already as
+    /// desired, so only the journal of the killed pass makes the next pass put them back, re-run what had started, and then
+    /// converge the kernel and dockerd for real.
+    /// </summary>
+    [Theory]
+    [InlineData("netplan-apply")]
+    [InlineData("docker-restart")]
+    public async Task AgentKilledMidPass_NextPassUndoesItThenConverges_NoHalfWrittenFile(string killedIn)
     {
         await using var bed = await StartAsync("agent-killed-mid-pass");
         var i = bed["instance-1"];
+        i.SetFault("kill-agent-at", killedIn);
         var killed = await ApplyAsync(i);
-        Assert.True(killed.ExitCode is 137 or -9 or 9, $"the agent was to be killed at netplan-apply: {killed}");
+        Assert.True(killed.ExitCode is 137 or -9 or 9, $"the agent was to be killed at {killedIn}: {killed}");
+        Assert.True(File.Exists(i.PathOf(Applying.PassJournal.HostPath)), "the killed pass left no journal");
 
         // No temporary or truncated file: every file the agent may write parses.
         foreach (var f in Directory.EnumerateFiles(i.PathOf("/etc"), "*", SearchOption.AllDirectories))
@@ -121,12 +131,17 @@ public sealed class ScenarioTests
             if (f.EndsWith(".yaml", StringComparison.Ordinal)) new YamlDotNet.RepresentationModel.YamlStream().Load(new StringReader(File.ReadAllText(f)));
         }
 
-        // The next pass comes as systemd's restart would, once the interface the killed pass left
-        // behind is online (its addresses past duplicate address detection).
-        await i.WaitOnlineAsync();
         var run = await ApplyAsync(i);
         Assert.True(run.ExitCode == 0, $"the next pass did not converge: {run}");
+        // The killed pass's command again (undo), then this pass's own.
+        string[] expected = killedIn == "netplan-apply"
+            ? ["netplan-apply", "netplan-apply", "docker-restart"]
+            : ["netplan-apply", "docker-restart", "netplan-apply", "docker-restart"];
+        Assert.Equal(expected, run.Actions);
+        Assert.Contains("The previous pass was interrupted", run.StdErr, StringComparison.Ordinal);
+        Assert.False(File.Exists(i.PathOf(Applying.PassJournal.HostPath)), "the journal outlived the pass that undid it");
         await AssertAddressesAsync(bed);
         await AssertPingsAsync(bed);
+        await AssertSecondApplyChangesNothingAsync(i);
     }
 }

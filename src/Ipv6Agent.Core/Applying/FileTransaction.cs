@@ -7,9 +7,10 @@ namespace Ipv6Agent.Applying;
 
 /// <summary>
 /// Applies a pass's <see cref="FileEdit"/>s all or nothing: refuses to start when a file changed on disk since the pass read it,
-/// and can put back the exact texts the pass started from, in reverse order.
+/// and can put back the exact texts the pass started from, in reverse order. With a <see cref="PassJournal"/>, each write is
+/// recorded there first, so a process killed half way is undone by the next pass.
 /// </summary>
-internal sealed partial class FileTransaction(string root, AtomicFileWriter writer, ILogger<FileTransaction> logger)
+internal sealed partial class FileTransaction(string root, AtomicFileWriter writer, ILogger<FileTransaction> logger, PassJournal? journal = null)
 {
     private readonly List<AppliedEdit> _applied = [];
 
@@ -33,6 +34,7 @@ internal sealed partial class FileTransaction(string root, AtomicFileWriter writ
             var modeBefore = File.Exists(full) ? File.GetUnixFileMode(full) : edit.Mode;
             try
             {
+                journal?.RecordWrite(edit.Path, edit.Current, edit.Desired, modeBefore);
                 if (edit.Desired is null) writer.Delete(edit.Path);
                 else writer.Write(edit.Path, edit.Desired, edit.Mode);
             }

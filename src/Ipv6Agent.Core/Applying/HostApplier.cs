@@ -14,7 +14,8 @@ internal sealed record ApplyOutcome(IReadOnlyList<string> Actions, string? Error
 /// Turns desired files into a converged host, in the order that keeps it reachable: netplan (then prove the host still
 /// reaches IMDS and its gateway, or roll back), sysctl, apt, and daemon.json last (restart Docker only if it changed, then
 /// wait for the engine, or roll back). A failure puts every file of the pass back and re-applies what was re-applied
-/// before, so "failed" always means "the host is as it was".
+/// before, so "failed" always means "the host is as it was". Every write and command is recorded in the <see cref="PassJournal"/>
+/// first, so a pass killed half way is undone the same way by the next one (<see cref="RecoverInterruptedPassAsync"/>).
 /// </summary>
 internal sealed partial class HostApplier(
     AgentOptions options,
@@ -22,6 +23,8 @@ internal sealed partial class HostApplier(
     CommandRunner commands,
     ConnectivityCheck connectivity,
     EngineWaiter engine,
+    PassJournal journal,
+    TimeProvider time,
     ILoggerFactory loggers,
     ILogger<HostApplier> logger)
 {
@@ -46,7 +49,7 @@ internal sealed partial class HostApplier(
 
     public async Task<ApplyOutcome> ApplyAsync(NetworkPlan plan, IReadOnlyList<FileEdit> edits, CancellationToken ct)
     {
-        var transaction = new FileTransaction(options.Root, new AtomicFileWriter(options.Root), loggers.CreateLogger<FileTransaction>());
+        var transaction = new FileTransaction(options.Root, new AtomicFileWriter(options.Root), loggers.CreateLogger<FileTransaction>(), journal);
         var actions = new List<string>();
         var netplanChanged = edits.Any(e => e.Changes && e.Role == FileRole.Netplan);
         try
@@ -55,6 +58,7 @@ internal sealed partial class HostApplier(
             if (netplanChanged)
             {
                 actions.Add(NetplanApply);
+                journal.RecordStarted(NetplanApply);
                 var applied = await RunAsync(NetplanApply, options.Commands.NetplanApply, ct);
                 var failure = !applied.Succeeded
                     ? applied.Describe()
@@ -62,6 +66,7 @@ internal sealed partial class HostApplier(
                 if (failure is not null)
                 {
                     await RollBackAsync(transaction, netplanChanged, dockerChanged: false, ct);
+                    journal.Complete();
                     return new ApplyOutcome(actions,
                         $"After the netplan change, {failure}. The previous netplan files were restored and applied again; nothing else was changed.");
                 }
@@ -75,23 +80,79 @@ internal sealed partial class HostApplier(
             {
                 transaction.Apply(docker);
                 actions.Add(DockerRestart);
+                journal.RecordStarted(DockerRestart);
                 var restarted = await RunAsync(DockerRestart, options.Commands.DockerRestart, ct);
                 var ready = await engine.WaitAsync(options.Docker.Endpoint, EngineWithin, ct);
                 if (!ready.Ready)
                 {
                     var why = restarted.Succeeded ? ready.Detail : restarted.Describe();
                     await RollBackAsync(transaction, netplanChanged, dockerChanged: true, ct);
+                    journal.Complete();
                     return new ApplyOutcome(actions,
                         $"Docker did not come back after daemon.json changed ({why}). Every file of this pass was restored and Docker restarted with its previous daemon.json.");
                 }
             }
+            journal.Complete();
             return new ApplyOutcome(actions);
         }
         catch (ApplyException e)
         {
             // FileTransaction has already put back what it wrote; re-apply netplan if its files had gone live.
             if (actions.Contains(NetplanApply)) await RunAsync(NetplanApply, options.Commands.NetplanApply, CancellationToken.None);
+            journal.Complete();
             return new ApplyOutcome(actions, e.Message);
+        }
+    }
+
+    /// <summary>Whether the previous pass was killed half way (one stat).</summary>
+    public bool HasInterruptedPass => journal.HasInterruptedPass;
+
+    /// <summary>
+    /// When the previous pass was killed half way (its <see cref="PassJournal"/> is still there): puts its files back and re-runs
+    /// the commands it had started, so the kernel and dockerd follow the files again, before this pass reads the host. Returns
+    /// the commands run; none (and no write) when the previous pass ended.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RecoverInterruptedPassAsync(CancellationToken ct)
+    {
+        if (!HasInterruptedPass) return [];
+        var started = journal.RestoreInterrupted();
+        if (started is null) return [];
+
+        var actions = new List<string>();
+        // Putting the host back must finish even if this pass was asked to stop, as in a rollback.
+        if (started.Contains(NetplanApply))
+        {
+            actions.Add(NetplanApply);
+            var applied = await RunAsync(NetplanApply, options.Commands.NetplanApply, CancellationToken.None);
+            if (applied.Succeeded) await WaitForImdsAsync(ct);
+            else LogRecoveryCommandFailed(logger, NetplanApply, applied.Describe());
+        }
+
+        if (started.Contains(DockerRestart))
+        {
+            actions.Add(DockerRestart);
+            var restarted = await RunAsync(DockerRestart, options.Commands.DockerRestart, CancellationToken.None);
+            var ready = await engine.WaitAsync(options.Docker.Endpoint, EngineWithin, CancellationToken.None);
+            if (!ready.Ready) LogRecoveryCommandFailed(logger, DockerRestart, restarted.Succeeded ? ready.Detail : restarted.Describe());
+        }
+
+        journal.Complete();
+        return actions;
+    }
+
+    /// <summary>After the recovery's <c>netplan apply</c>, this pass's first step is reading IMDS: give the network the same time to come back.</summary>
+    private async Task WaitForImdsAsync(CancellationToken ct)
+    {
+        var started = time.GetTimestamp();
+        while (!await imds.IsReachableAsync(TimeSpan.FromSeconds(3), ct))
+        {
+            if (time.GetElapsedTime(started) >= ConnectivityWithin)
+            {
+                LogImdsStillUnreachable(logger, ConnectivityWithin.TotalSeconds);
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), time, ct);
         }
     }
 
@@ -138,6 +199,12 @@ internal sealed partial class HostApplier(
             LogForwardingNotEnabled(logger, e.Message);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Putting back the interrupted pass: {Command} failed: {Detail}")]
+    private static partial void LogRecoveryCommandFailed(ILogger logger, string command, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "IMDS still does not answer {Seconds} s after the interrupted pass was put back; this pass tries anyway")]
+    private static partial void LogImdsStillUnreachable(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rolling back this pass: restoring every file it wrote")]
     private static partial void LogRollingBack(ILogger logger);

@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 namespace Ipv6Agent.Reconciling;
 
 /// <summary>
-/// One pass of the pipeline: IMDS → host snapshot → plan → desired files → apply → verify → report.
+/// One pass of the pipeline: (undo a killed pass) → IMDS → host snapshot → plan → desired files → apply → verify → report.
 /// Everything up to the desired files is pure; a dry run is the same pass without the last three steps.
 /// Every expected failure becomes a <c>failed</c> report with a sentence for a person, never an exception.
 /// </summary>
@@ -45,9 +45,19 @@ internal sealed partial class Reconciler(
         var started = time.GetUtcNow();
         ImdsSnapshot? snapshot = null;
         NetworkPlan? plan = null;
+        IReadOnlyList<string> recovered = [];
         try
         {
             using var passLock = dryRun ? null : await ReconcileLock.AcquireAsync(options.Root, LockWait, time, cancellationToken);
+            if (dryRun)
+            {
+                if (applier.HasInterruptedPass) LogDryRunAfterInterruptedPass(logger);
+            }
+            else
+            {
+                recovered = await applier.RecoverInterruptedPassAsync(cancellationToken);
+            }
+
             snapshot = await imds.ReadSnapshotAsync(options.Interface, cancellationToken);
             var dockerVersion = await docker.TryGetVersionAsync(cancellationToken);
             var host = HostInspector.Read(options, dockerVersion);
@@ -77,7 +87,7 @@ internal sealed partial class Reconciler(
                 return Failed(started, applyError, snapshot, plan) with
                 {
                     Changes = ReportBuilder.Changes(edits, withDiffs: false),
-                    Actions = outcome.Actions,
+                    Actions = [.. recovered, .. outcome.Actions],
                 };
             }
 
@@ -91,19 +101,19 @@ internal sealed partial class Reconciler(
                 Instance = ReportBuilder.Instance(snapshot, plan),
                 Plan = ReportBuilder.Plan(plan),
                 Changes = ReportBuilder.Changes(edits, withDiffs: false),
-                Actions = outcome.Actions,
+                Actions = [.. recovered, .. outcome.Actions],
                 Checks = checks,
             };
         }
         catch (Exception e) when (e is ImdsException or PlanningException or RenderingException or ApplyException)
         {
             LogPassRefused(logger, e.Message);
-            return Failed(started, e.Message, snapshot, plan);
+            return Failed(started, e.Message, snapshot, plan) with { Actions = recovered };
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             LogPassRefused(logger, e.Message);
-            return Failed(started, $"cannot read or write a file: {e.Message}", snapshot, plan);
+            return Failed(started, $"cannot read or write a file: {e.Message}", snapshot, plan) with { Actions = recovered };
         }
     }
 
@@ -209,6 +219,9 @@ internal sealed partial class Reconciler(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Pass failed and was rolled back: {Reason}")]
     private static partial void LogApplyFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The previous pass was interrupted; the next apply (or the service's next pass) puts its files back first. This dry run shows the files as they are now")]
+    private static partial void LogDryRunAfterInterruptedPass(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Pass failed, nothing changed: {Reason}")]
     private static partial void LogPassRefused(ILogger logger, string reason);

@@ -23,6 +23,7 @@ internal static class AgentServices
         services.AddSingleton<CommandRunner>();
         services.AddSingleton(sp => new ConnectivityCheck(sp.GetRequiredService<CommandRunner>(), sp.GetRequiredService<ILogger<ConnectivityCheck>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<EngineWaiter>();
+        services.AddSingleton(sp => new PassJournal(options.Root, sp.GetRequiredService<ILogger<PassJournal>>()));
         services.AddSingleton<HostApplier>();
         services.AddSingleton(sp => new DockerProbe(options.Docker.Endpoint, options.Root, sp.GetRequiredService<ILogger<DockerProbe>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<StatusStore>();
