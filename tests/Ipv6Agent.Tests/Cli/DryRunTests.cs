@@ -51,6 +51,22 @@ public sealed class DryRunTests
     }
 
     [Fact]
+    public async Task DryRun_AfterAKilledPass_WarnsAndLeavesItsJournalForTheRealPass()
+    {
+        await using var imds = await FakeImdsServer.StartAsync(FakeImdsOptions.For(BlogHost.Instance1));
+        using var root = BlogHost.Root().With(
+            "/var/lib/ipv6-agent/interrupted-pass.json",
+            "{\"files\":[{\"path\":\"/etc/netplan/60-ipv6-agent.yaml\",\"before\":null,\"after\":\"network: {}\\n\",\"modeBefore\":384}],\"started\":[\"netplan-apply\"]}");
+        var before = root.Fingerprint();
+
+        var run = await AgentProcess.RunAsync(["--config", BlogHost.Config(root, imds.Endpoint), "apply", "--dry-run", "--json"], BlogHost.NoDocker);
+
+        Assert.True(run.ExitCode == 0, run.StdErr);
+        Assert.Contains("<4>The previous pass was interrupted; the next apply (or the service's next pass) puts its files back first", run.StdErr, StringComparison.Ordinal);
+        Assert.Equal(before, root.Fingerprint());
+    }
+
+    [Fact]
     public async Task DryRunText_ShowsTheSummaryAndEveryDiff()
     {
         await using var imds = await FakeImdsServer.StartAsync(FakeImdsOptions.For(BlogHost.Instance1));
