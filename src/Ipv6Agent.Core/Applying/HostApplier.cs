@@ -1,4 +1,5 @@
 using Ipv6Agent.Configuration;
+using Ipv6Agent.Engine;
 using Ipv6Agent.Imds;
 using Ipv6Agent.Planning;
 using Ipv6Agent.Rendering;

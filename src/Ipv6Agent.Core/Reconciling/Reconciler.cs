@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Ipv6Agent.Applying;
 using Ipv6Agent.Configuration;
+using Ipv6Agent.Engine;
 using Ipv6Agent.Host;
 using Ipv6Agent.Imds;
 using Ipv6Agent.Planning;

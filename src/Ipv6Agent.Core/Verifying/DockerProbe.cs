@@ -5,6 +5,7 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using Ipv6Agent.Addressing;
 using Ipv6Agent.Configuration;
+using Ipv6Agent.Engine;
 using Ipv6Agent.Planning;
 using Ipv6Agent.Reporting;
 using Microsoft.Extensions.Logging;

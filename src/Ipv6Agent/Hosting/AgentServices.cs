@@ -1,5 +1,6 @@
 using Ipv6Agent.Applying;
 using Ipv6Agent.Configuration;
+using Ipv6Agent.Engine;
 using Ipv6Agent.Host;
 using Ipv6Agent.Imds;
 using Ipv6Agent.Reconciling;

@@ -1,4 +1,5 @@
 using Docker.DotNet.Models;
+using Ipv6Agent.Engine;
 using Ipv6Agent.Testing.Docker;
 
 namespace Ipv6Agent.Verifying;

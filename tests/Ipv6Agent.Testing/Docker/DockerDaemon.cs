@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Ipv6Agent.Verifying;
+using Ipv6Agent.Engine;
 
 namespace Ipv6Agent.Testing.Docker;
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Ipv6Agent.Engine;
 using Ipv6Agent.Verifying;
 
 namespace Ipv6Agent.Testing.Docker;

@@ -1,7 +1,6 @@
-using Ipv6Agent.Verifying;
 using Microsoft.Extensions.Logging;
 
-namespace Ipv6Agent.Applying;
+namespace Ipv6Agent.Engine;
 
 /// <summary>Whether the engine answered after a restart, and what it said.</summary>
 internal sealed record EngineReadiness(bool Ready, string Detail, string? EngineVersion = null, Version? ApiVersion = null);

@@ -1,6 +1,6 @@
 using Docker.DotNet;
 
-namespace Ipv6Agent.Verifying;
+namespace Ipv6Agent.Engine;
 
 /// <summary>A client pinned to an API version the engine speaks, and what the engine said about itself.</summary>
 internal sealed record DockerSession(DockerClient Client, string EngineVersion, Version ApiVersion) : IDisposable

@@ -1,8 +1,7 @@
 using Ipv6Agent.Configuration;
-using Ipv6Agent.Verifying;
 using Microsoft.Extensions.Logging;
 
-namespace Ipv6Agent.Host;
+namespace Ipv6Agent.Engine;
 
 /// <summary>Asks the engine its version (daemon.json keys depend on it); <c>null</c> when no engine answers.</summary>
 internal sealed partial class DockerVersionReader(AgentOptions options, ILogger<DockerVersionReader> logger)

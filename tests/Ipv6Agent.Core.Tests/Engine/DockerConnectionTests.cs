@@ -1,4 +1,6 @@
-namespace Ipv6Agent.Verifying;
+using Ipv6Agent.Verifying;
+
+namespace Ipv6Agent.Engine;
 
 public sealed class DockerConnectionTests
 {
