@@ -115,7 +115,6 @@ internal sealed partial class HostApplier(
     /// </summary>
     public async Task<IReadOnlyList<string>> RecoverInterruptedPassAsync(CancellationToken ct)
     {
-        if (!HasInterruptedPass) return [];
         var started = journal.RestoreInterrupted();
         if (started is null) return [];
 
