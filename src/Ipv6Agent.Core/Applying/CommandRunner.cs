@@ -12,12 +12,32 @@ internal sealed partial class CommandRunner(ILogger<CommandRunner> logger, TimeP
 {
     public const string Shell = "/bin/sh";
 
+    /// <summary>util-linux's <c>setsid</c> (Essential on Debian and Ubuntu); <c>null</c> on a host without it.</summary>
+    private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+
+    /// <summary>
+    /// Runs a command that changes the host (<c>netplan apply</c>, a Docker restart) to its end or its own timeout: killed half
+    /// way it would leave the host between two configurations. So it takes no cancellation token, and it runs in a session of
+    /// its own, where a terminal's Ctrl-C (SIGINT to the foreground process group) does not reach it; the caller stops between
+    /// steps instead. (<c>systemctl stop</c> reaches it only through the unit's KillMode=mixed final SIGKILL.)
+    /// </summary>
     /// <param name="name">What the command is for, as reported (<c>netplan-apply</c>).</param>
+    public Task<CommandResult> RunToCompletionAsync(string name, string commandLine, TimeSpan timeout) =>
+        RunCoreAsync(name, commandLine, timeout, ownSession: true, CancellationToken.None);
+
+    /// <summary>Runs a command that only looks (a probe): cancelling <paramref name="ct"/> kills it and its children.</summary>
+    /// <param name="name">What the command is for, as reported (<c>ping-gateway</c>).</param>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled (the command is killed first).</exception>
-    public async Task<CommandResult> RunAsync(string name, string commandLine, TimeSpan timeout, CancellationToken ct)
+    public Task<CommandResult> RunAsync(string name, string commandLine, TimeSpan timeout, CancellationToken ct) =>
+        RunCoreAsync(name, commandLine, timeout, ownSession: false, ct);
+
+    private async Task<CommandResult> RunCoreAsync(string name, string commandLine, TimeSpan timeout, bool ownSession, CancellationToken ct)
     {
         var started = time.GetTimestamp();
-        var info = new ProcessStartInfo(Shell)
+        // setsid execs in place (the child of a .NET process never leads a group), so the pid stays the shell's; --wait
+        // covers the case where it must fork.
+        var inSession = ownSession && Setsid is not null;
+        var info = new ProcessStartInfo(inSession ? Setsid! : Shell)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -26,6 +46,11 @@ internal sealed partial class CommandRunner(ILogger<CommandRunner> logger, TimeP
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        if (inSession)
+        {
+            info.ArgumentList.Add("--wait");
+            info.ArgumentList.Add(Shell);
+        }
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(commandLine);
 

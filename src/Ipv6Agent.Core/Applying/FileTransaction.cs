@@ -6,8 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace Ipv6Agent.Applying;
 
 /// <summary>
-/// Applies a pass's <see cref="FileEdit"/>s all or nothing: refuses to start when a file changed on disk since the pass read it,
-/// and can put back the exact texts the pass started from, in reverse order. With a <see cref="PassJournal"/>, each write is
+/// Applies a pass's <see cref="FileEdit"/>s all or nothing, in steps: refuses a file that changed on disk since the pass read it,
+/// and puts back the exact texts the pass started from, in reverse order, when a step fails or the caller rolls back. With a <see cref="PassJournal"/>, each write is
 /// recorded there first, so a process killed half way is undone by the next pass.
 /// </summary>
 internal sealed partial class FileTransaction(string root, AtomicFileWriter writer, ILogger<FileTransaction> logger, PassJournal? journal = null)
@@ -18,15 +18,19 @@ internal sealed partial class FileTransaction(string root, AtomicFileWriter writ
     public IReadOnlyList<FileEdit> Applied => _applied.Select(a => a.Edit).ToList();
 
     /// <summary>
-    /// Writes every changing edit. Before writing anything, compares each file on disk with the edit's <see cref="FileEdit.Current"/>:
-    /// a difference means someone else changed it after this pass read it, and nothing is written.
-    /// If a write fails, the ones already made are rolled back and the error is thrown.
+    /// Writes every changing edit, each after checking that the file on disk still holds the edit's <see cref="FileEdit.Current"/>
+    /// (a difference means someone else changed it after this pass read it). Called once per step of a pass; a failure at any
+    /// step puts back every file this transaction wrote, in earlier steps too, and says so in the error.
     /// </summary>
-    /// <exception cref="ApplyException">A file changed underneath, or a write failed (already rolled back).</exception>
+    /// <exception cref="ApplyException">A file changed underneath, or a write failed; every file of the transaction is already put back.</exception>
     public void Apply(IReadOnlyList<FileEdit> edits)
     {
         var changing = edits.Where(e => e.Changes).ToList();
-        foreach (var edit in changing) EnsureUnchangedOnDisk(edit);
+        // All of this step's files first, so that one changed underneath stops the step before any of it is written.
+        foreach (var edit in changing)
+        {
+            if (ChangedOnDisk(edit) is { } changed) throw Failed(changed);
+        }
 
         foreach (var edit in changing)
         {
@@ -41,13 +45,38 @@ internal sealed partial class FileTransaction(string root, AtomicFileWriter writ
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 LogWriteFailed(logger, edit.Path, e.Message);
-                Rollback();
-                throw new ApplyException($"could not write {edit.Path}: {e.Message}; every file of this pass was put back as it was", e);
+                throw Failed($"could not write {edit.Path}: {e.Message}", e);
             }
 
             _applied.Add(new AppliedEdit(edit, modeBefore));
             LogWritten(logger, edit.Path, edit.Action.ToString().ToLowerInvariant());
         }
+    }
+
+    /// <summary>
+    /// Checks every changing edit against the disk without writing: a pass calls it for all its steps before the first, so that
+    /// a file someone else changed stops the pass before anything is written or run.
+    /// </summary>
+    /// <exception cref="ApplyException">A file changed on disk after the pass read it; nothing was written.</exception>
+    public void EnsureUnchangedOnDisk(IEnumerable<FileEdit> edits)
+    {
+        foreach (var edit in edits.Where(e => e.Changes))
+        {
+            if (ChangedOnDisk(edit) is { } changed) throw Failed(changed);
+        }
+    }
+
+    /// <summary>
+    /// The error of a failed step, after putting back what the transaction wrote: it tells what the host is left with, so
+    /// "nothing was written" is said only when nothing was.
+    /// </summary>
+    private ApplyException Failed(string cause, Exception? inner = null)
+    {
+        if (_applied.Count == 0)
+            return new ApplyException($"{cause}; nothing was written, the next pass starts again from what is there now", inner);
+        var written = _applied.Count;
+        Rollback();
+        return new ApplyException($"{cause}; the {written} file(s) this pass had written were put back", inner);
     }
 
     /// <summary>Puts back the text each applied edit replaced (deleting files the pass created), last change first.</summary>
@@ -72,20 +101,18 @@ internal sealed partial class FileTransaction(string root, AtomicFileWriter writ
         _applied.Clear();
     }
 
-    private void EnsureUnchangedOnDisk(FileEdit edit)
+    private string? ChangedOnDisk(FileEdit edit)
     {
         var full = RootedPath.Combine(root, edit.Path);
         var onDisk = File.Exists(full) ? File.ReadAllText(full, Encoding.UTF8) : null;
-        if (string.Equals(onDisk, edit.Current, StringComparison.Ordinal)) return;
+        if (string.Equals(onDisk, edit.Current, StringComparison.Ordinal)) return null;
         var what = (edit.Current, onDisk) switch
         {
             (null, _) => "appeared",
             (_, null) => "disappeared",
             _ => "changed",
         };
-        throw new ApplyException(
-            $"{edit.Path} {what} on disk after this pass read it (is something else editing it?); nothing was written, " +
-            "the next pass starts again from what is there now");
+        return $"{edit.Path} {what} on disk after this pass read it (is something else editing it?)";
     }
 
     private readonly record struct AppliedEdit(FileEdit Edit, UnixFileMode ModeBefore);

@@ -8,15 +8,20 @@ using Microsoft.Extensions.Logging;
 
 namespace Ipv6Agent.Applying;
 
-/// <summary>What applying did: the commands run, and why it failed (every file already put back) when it did.</summary>
-internal sealed record ApplyOutcome(IReadOnlyList<string> Actions, string? Error = null);
+/// <summary>
+/// What applying did: the commands run, and why it failed (every file already put back) when it did. <paramref name="Interrupted"/>:
+/// the pass was asked to stop and stopped between steps without rolling back; its journal is left for the next pass.
+/// </summary>
+internal sealed record ApplyOutcome(IReadOnlyList<string> Actions, string? Error = null, bool Interrupted = false);
 
 /// <summary>
 /// Turns desired files into a converged host, in the order that keeps it reachable: netplan (then prove the host still
 /// reaches IMDS and its gateway, or roll back), sysctl, apt, and daemon.json last (restart Docker only if it changed, then
-/// wait for the engine, or roll back). A failure puts every file of the pass back and re-applies what was re-applied
-/// before, so "failed" always means "the host is as it was". Every write and command is recorded in the <see cref="PassJournal"/>
-/// first, so a pass killed half way is undone the same way by the next one (<see cref="RecoverInterruptedPassAsync"/>).
+/// wait for the engine, or roll back). A failure at any step puts every file of the pass back and undoes what was run
+/// (netplan applied again, forwarding turned back off, Docker restarted again), so "failed" always means "the host is as it
+/// was". Every write and command is recorded in the <see cref="PassJournal"/> first, so a pass killed half way is undone
+/// the same way by the next one (<see cref="RecoverInterruptedPassAsync"/>). Commands that change the host run to their end
+/// (or their own timeout) even when the pass is asked to stop: it stops between steps, leaving its journal to the next pass.
 /// </summary>
 internal sealed partial class HostApplier(
     AgentOptions options,
@@ -32,10 +37,18 @@ internal sealed partial class HostApplier(
     public const string NetplanApply = "netplan-apply";
     public const string DockerRestart = "docker-restart";
 
+    /// <summary>Journal entry for turning IPv6 forwarding on now: a rollback or the next pass turns it back off.</summary>
+    public const string EnableForwarding = "enable-forwarding";
+
+    public const string ForwardingPath = "/proc/sys/net/ipv6/conf/all/forwarding";
+
+    /// <summary>The longest a command that changes the host may run: a stop request waits for it (see RunCommand).</summary>
+    public static readonly TimeSpan DefaultCommandTimeout = TimeSpan.FromMinutes(2);
+
     /// <summary>How long the host may take to reach IMDS and its gateway after <c>netplan apply</c> before it is rolled back.</summary>
     internal TimeSpan ConnectivityWithin { get; init; } = TimeSpan.FromSeconds(30);
 
-    internal TimeSpan CommandTimeout { get; init; } = TimeSpan.FromMinutes(2);
+    internal TimeSpan CommandTimeout { get; init; } = DefaultCommandTimeout;
 
     internal TimeSpan EngineWithin { get; init; } = TimeSpan.FromSeconds(90);
 
@@ -48,61 +61,111 @@ internal sealed partial class HostApplier(
         return actions;
     }
 
+    /// <summary>What this pass has done to running state so far: what a rollback must undo besides the files.</summary>
+    private sealed class Undo(FileTransaction files)
+    {
+        public FileTransaction Files { get; } = files;
+        public List<string> Actions { get; } = [];
+        public bool NetplanApplied { get; set; }
+        public bool ForwardingEnabled { get; set; }
+        public bool DockerRestarted { get; set; }
+    }
+
+    /// <param name="ct">A stop request: honoured between steps, never inside a command that changes the host.</param>
     public async Task<ApplyOutcome> ApplyAsync(NetworkPlan plan, IReadOnlyList<FileEdit> edits, CancellationToken ct)
     {
-        var transaction = new FileTransaction(options.Root, new AtomicFileWriter(options.Root), loggers.CreateLogger<FileTransaction>(), journal);
-        var actions = new List<string>();
-        var netplanChanged = edits.Any(e => e.Changes && e.Role == FileRole.Netplan);
+        var undo = new Undo(new FileTransaction(options.Root, new AtomicFileWriter(options.Root), loggers.CreateLogger<FileTransaction>(), journal));
         try
         {
-            transaction.Apply(edits.Where(e => e.Role is FileRole.Netplan or FileRole.CloudInit).ToList());
-            if (netplanChanged)
+            // Every step's files, before the first is written: a file someone else changed stops the pass with nothing done.
+            undo.Files.EnsureUnchangedOnDisk(edits);
+            ct.ThrowIfCancellationRequested();
+
+            undo.Files.Apply(edits.Where(e => e.Role is FileRole.Netplan or FileRole.CloudInit).ToList());
+            if (edits.Any(e => e.Changes && e.Role == FileRole.Netplan))
             {
-                actions.Add(NetplanApply);
+                undo.Actions.Add(NetplanApply);
                 journal.RecordStarted(NetplanApply);
-                var applied = await RunAsync(NetplanApply, options.Commands.NetplanApply, ct);
+                undo.NetplanApplied = true;
+                var applied = await RunAsync(NetplanApply, options.Commands.NetplanApply);
+                ct.ThrowIfCancellationRequested();
                 var failure = !applied.Succeeded
                     ? applied.Describe()
                     : await ConnectivityFailureAsync(plan, ct);
                 if (failure is not null)
                 {
-                    await RollBackAsync(transaction, netplanChanged, dockerChanged: false, ct);
-                    journal.Complete();
-                    return new ApplyOutcome(actions,
+                    await RollBackAsync(undo);
+                    return new ApplyOutcome(undo.Actions,
                         $"After the netplan change, {failure}. The previous netplan files were restored and applied again; nothing else was changed.");
                 }
             }
 
-            transaction.Apply(edits.Where(e => e.Role is FileRole.Sysctl or FileRole.Apt).ToList());
-            EnableForwardingNow();
+            ct.ThrowIfCancellationRequested();
+            undo.Files.Apply(edits.Where(e => e.Role is FileRole.Sysctl or FileRole.Apt).ToList());
+            EnableForwardingNow(undo);
 
             var docker = edits.Where(e => e.Role == FileRole.Docker).ToList();
             if (docker.Any(e => e.Changes))
             {
-                transaction.Apply(docker);
-                actions.Add(DockerRestart);
+                ct.ThrowIfCancellationRequested();
+                undo.Files.Apply(docker);
+                undo.Actions.Add(DockerRestart);
                 journal.RecordStarted(DockerRestart);
-                var restarted = await RunAsync(DockerRestart, options.Commands.DockerRestart, ct);
+                undo.DockerRestarted = true;
+                var restarted = await RunAsync(DockerRestart, options.Commands.DockerRestart);
+                ct.ThrowIfCancellationRequested();
                 var ready = await engine.WaitAsync(options.Docker.Endpoint, EngineWithin, ct);
                 if (!ready.Ready)
                 {
                     var why = restarted.Succeeded ? ready.Detail : restarted.Describe();
-                    await RollBackAsync(transaction, netplanChanged, dockerChanged: true, ct);
-                    journal.Complete();
-                    return new ApplyOutcome(actions,
+                    await RollBackAsync(undo);
+                    return new ApplyOutcome(undo.Actions,
                         $"Docker did not come back after daemon.json changed ({why}). Every file of this pass was restored and Docker restarted with its previous daemon.json.");
                 }
             }
+
             journal.Complete();
-            return new ApplyOutcome(actions);
+            return new ApplyOutcome(undo.Actions);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopped between steps. Undoing here would mean running netplan apply again after being asked to stop; the journal
+            // (when anything was written) makes the next pass undo it instead, exactly as after a kill.
+            LogInterrupted(logger);
+            return new ApplyOutcome(undo.Actions, Interrupted(undo), Interrupted: true);
         }
         catch (ApplyException e)
         {
-            // FileTransaction has already put back what it wrote; re-apply netplan if its files had gone live.
-            if (actions.Contains(NetplanApply)) await RunAsync(NetplanApply, options.Commands.NetplanApply, CancellationToken.None);
-            journal.Complete();
-            return new ApplyOutcome(actions, e.Message);
+            // The transaction has put its files back; undo what ran on them.
+            await RollBackAsync(undo);
+            return new ApplyOutcome(undo.Actions, e.Message + AlsoUndone(undo));
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug, not an expected failure: the host must still end as it was, and the report must say what happened.
+            LogInternalError(logger, e);
+            await RollBackAsync(undo);
+            return new ApplyOutcome(undo.Actions,
+                $"internal error: {e.GetType().Name}: {e.Message}; every file this pass wrote was put back{AlsoUndone(undo)}");
+        }
+    }
+
+    /// <summary>The report's sentence for a pass stopped between steps, saying what the host is left with.</summary>
+    private string Interrupted(Undo undo)
+    {
+        if (!journal.HasInterruptedPass) return "interrupted: the pass was asked to stop before it changed anything";
+        var ran = undo.Actions.Count == 0 ? "" : $" and ran {string.Join(", ", undo.Actions)}";
+        return $"interrupted: the pass was asked to stop after it had written {undo.Files.Applied.Count} file(s){ran}; " +
+               $"the next pass (the service's, or ipv6-agent apply) puts them back first ({PassJournal.HostPath})";
+    }
+
+    private static string AlsoUndone(Undo undo)
+    {
+        var undone = new List<string>();
+        if (undo.NetplanApplied) undone.Add("netplan applied again");
+        if (undo.ForwardingEnabled) undone.Add("IPv6 forwarding turned back off");
+        if (undo.DockerRestarted) undone.Add("Docker restarted with its previous daemon.json");
+        return undone.Count == 0 ? "" : "; " + string.Join(", ", undone);
     }
 
     /// <summary>Whether the previous pass was killed half way (one stat).</summary>
@@ -123,15 +186,17 @@ internal sealed partial class HostApplier(
         if (started.Contains(NetplanApply))
         {
             actions.Add(NetplanApply);
-            var applied = await RunAsync(NetplanApply, options.Commands.NetplanApply, CancellationToken.None);
+            var applied = await RunAsync(NetplanApply, options.Commands.NetplanApply);
             if (applied.Succeeded) await WaitForImdsAsync(ct);
             else LogRecoveryCommandFailed(logger, NetplanApply, applied.Describe());
         }
 
+        if (started.Contains(EnableForwarding)) DisableForwarding();
+
         if (started.Contains(DockerRestart))
         {
             actions.Add(DockerRestart);
-            var restarted = await RunAsync(DockerRestart, options.Commands.DockerRestart, CancellationToken.None);
+            var restarted = await RunAsync(DockerRestart, options.Commands.DockerRestart);
             var ready = await engine.WaitAsync(options.Docker.Endpoint, EngineWithin, CancellationToken.None);
             if (!ready.Ready) LogRecoveryCommandFailed(logger, DockerRestart, restarted.Succeeded ? ready.Detail : restarted.Describe());
         }
@@ -162,41 +227,69 @@ internal sealed partial class HostApplier(
         return result.Ok ? null : result.Detail;
     }
 
-    private async Task RollBackAsync(FileTransaction transaction, bool netplanChanged, bool dockerChanged, CancellationToken ct)
+    /// <summary>
+    /// Puts every file of the pass back and undoes what ran on them, in reverse order. It runs to its end even when the pass
+    /// was asked to stop: a half rollback is worse than a late stop. The journal goes only when all of it is done.
+    /// </summary>
+    private async Task RollBackAsync(Undo undo)
     {
         LogRollingBack(logger);
-        transaction.Rollback();
-        // Putting the host back must finish even if the pass was asked to stop.
-        if (netplanChanged) await RunAsync(NetplanApply, options.Commands.NetplanApply, CancellationToken.None);
-        if (dockerChanged)
+        undo.Files.Rollback();
+        if (undo.NetplanApplied)
         {
-            await RunAsync(DockerRestart, options.Commands.DockerRestart, CancellationToken.None);
+            var applied = await RunAsync(NetplanApply, options.Commands.NetplanApply);
+            if (!applied.Succeeded) LogRollbackCommandFailed(logger, NetplanApply, applied.Describe());
+        }
+
+        if (undo.ForwardingEnabled) DisableForwarding();
+        if (undo.DockerRestarted)
+        {
+            await RunAsync(DockerRestart, options.Commands.DockerRestart);
             var ready = await engine.WaitAsync(options.Docker.Endpoint, EngineWithin, CancellationToken.None);
             if (!ready.Ready) LogEngineStillDown(logger, ready.Detail);
         }
+
+        journal.Complete();
     }
 
-    private Task<CommandResult> RunAsync(string name, string commandLine, CancellationToken ct) =>
-        commands.RunAsync(name, commandLine, CommandTimeout, ct);
+    private Task<CommandResult> RunAsync(string name, string commandLine) =>
+        commands.RunToCompletionAsync(name, commandLine, CommandTimeout);
 
     /// <summary>
     /// The sysctl drop-in makes forwarding survive a reboot; this makes it true now, without running sysctl (it is a
-    /// file under /proc, so a test root without one is left alone).
+    /// file under /proc, so a test root without one is left alone). Journaled first, so a rollback, or the next pass after
+    /// a kill, turns it back off.
     /// </summary>
-    private void EnableForwardingNow()
+    private void EnableForwardingNow(Undo undo)
     {
-        var path = options.PathOf("/proc/sys/net/ipv6/conf/all/forwarding");
+        var path = options.PathOf(ForwardingPath);
         try
         {
-            if (File.Exists(path) && File.ReadAllText(path).Trim() != "1")
-            {
-                File.WriteAllText(path, "1\n");
-                LogForwardingEnabled(logger);
-            }
+            if (!File.Exists(path) || File.ReadAllText(path).Trim() == "1") return;
+            journal.RecordStarted(EnableForwarding);
+            undo.ForwardingEnabled = true;
+            File.WriteAllText(path, "1\n");
+            LogForwardingEnabled(logger);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             LogForwardingNotEnabled(logger, e.Message);
+        }
+    }
+
+    /// <summary>Puts forwarding back as it was before <see cref="EnableForwardingNow"/> turned it on.</summary>
+    private void DisableForwarding()
+    {
+        var path = options.PathOf(ForwardingPath);
+        try
+        {
+            if (!File.Exists(path)) return;
+            File.WriteAllText(path, "0\n");
+            LogForwardingDisabled(logger);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogForwardingNotDisabled(logger, e.Message);
         }
     }
 
@@ -217,4 +310,19 @@ internal sealed partial class HostApplier(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not enable IPv6 forwarding now ({Reason}); the sysctl drop-in applies it at the next boot")]
     private static partial void LogForwardingNotEnabled(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Turned IPv6 forwarding back off (net.ipv6.conf.all.forwarding=0), as it was before this pass")]
+    private static partial void LogForwardingDisabled(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not turn IPv6 forwarding back off ({Reason})")]
+    private static partial void LogForwardingNotDisabled(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Rolling back: {Command} failed on the restored files: {Detail}")]
+    private static partial void LogRollbackCommandFailed(ILogger logger, string command, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Asked to stop: this pass stops here, between steps; the next pass puts back what it wrote")]
+    private static partial void LogInterrupted(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Internal error while applying; rolling back this pass")]
+    private static partial void LogInternalError(ILogger logger, Exception exception);
 }

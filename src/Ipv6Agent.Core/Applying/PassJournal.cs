@@ -32,7 +32,10 @@ internal sealed partial class PassJournal(string root, ILogger<PassJournal> logg
         Save(_state);
     }
 
-    /// <summary>Records, before it runs, that a command (<c>netplan-apply</c>, <c>docker-restart</c>) is about to change running state.</summary>
+    /// <summary>
+    /// Records, before it happens, that running state is about to change: a command (<c>netplan-apply</c>, <c>docker-restart</c>)
+    /// or forwarding turned on (<c>enable-forwarding</c>), which the next pass undoes after a kill.
+    /// </summary>
     public void RecordStarted(string action)
     {
         _state ??= new JournalState([], []);

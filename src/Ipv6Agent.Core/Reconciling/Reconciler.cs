@@ -17,7 +17,9 @@ namespace Ipv6Agent.Reconciling;
 /// <summary>
 /// One pass of the pipeline: (undo a killed pass) → IMDS → host snapshot → plan → desired files → apply → verify → report.
 /// Everything up to the desired files is pure; a dry run is the same pass without the last three steps.
-/// Every expected failure becomes a <c>failed</c> report with a sentence for a person, never an exception.
+/// Every pass ends in a report, also written to the status file: an expected failure becomes <c>failed</c> with a sentence
+/// for a person, a stop request (Ctrl-C, SIGTERM) <c>failed</c> with what the host is left with, and a bug <c>failed</c>
+/// with "internal error: …". None of them is an exception.
 /// </summary>
 internal sealed partial class Reconciler(
     AgentOptions options,
@@ -34,7 +36,8 @@ internal sealed partial class Reconciler(
 
     public async Task<Report> ReconcileAsync(bool dryRun, CancellationToken cancellationToken)
     {
-        var report = await PassAsync(dryRun, cancellationToken);
+        // Every path, failures included, reports what kind of pass it was.
+        var report = await PassAsync(dryRun, cancellationToken) with { DryRun = dryRun };
         LogPassFinished(logger, report.Result.ToString().ToLowerInvariant(), report.Changes.Count(c => c.Action != ChangeAction.Unchanged),
             report.Actions.Count, report.Checks.Count(c => !c.Ok));
         if (!dryRun) status.Write(report);
@@ -47,6 +50,7 @@ internal sealed partial class Reconciler(
         ImdsSnapshot? snapshot = null;
         NetworkPlan? plan = null;
         IReadOnlyList<string> recovered = [];
+        var applied = false;
         try
         {
             using var passLock = dryRun ? null : await ReconcileLock.AcquireAsync(options.Root, LockWait, time, cancellationToken);
@@ -82,6 +86,16 @@ internal sealed partial class Reconciler(
             }
 
             var outcome = await applier.ApplyAsync(plan, edits, cancellationToken);
+            if (outcome is { Interrupted: true, Error: { } interrupted })
+            {
+                LogPassInterrupted(logger, interrupted);
+                return Failed(started, interrupted, snapshot, plan) with
+                {
+                    Changes = ReportBuilder.Changes(edits, withDiffs: false),
+                    Actions = [.. recovered, .. outcome.Actions],
+                };
+            }
+
             if (outcome.Error is { } applyError)
             {
                 LogApplyFailed(logger, applyError);
@@ -92,6 +106,7 @@ internal sealed partial class Reconciler(
                 };
             }
 
+            applied = true;
             var checks = (await probe.RunAsync(plan, options.Probe, cancellationToken))
                 .Append(HostAddressCheck.Run(plan, HostInspector.Addresses(options)))
                 .ToList();
@@ -115,6 +130,24 @@ internal sealed partial class Reconciler(
         {
             LogPassRefused(logger, e.Message);
             return Failed(started, $"cannot read or write a file: {e.Message}", snapshot, plan) with { Actions = recovered };
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Outside applying (which reports its own stop): waiting for the lock, putting back a killed pass, reading IMDS, probing.
+            var error = applied
+                ? "interrupted: the pass was asked to stop after it applied every change, before its checks finished; the next pass checks again"
+                : applier.HasInterruptedPass && !dryRun
+                    ? $"interrupted: the pass was asked to stop while putting back an interrupted pass; the next pass finishes that first ({PassJournal.HostPath})"
+                    : "interrupted: the pass was asked to stop before it changed anything";
+            LogPassInterrupted(logger, error);
+            return Failed(started, error, snapshot, plan) with { Actions = recovered };
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug. The service and apply must still end the pass with a report, so status does not show an older one.
+            LogPassCrashed(logger, e);
+            return Failed(started, $"internal error: {e.GetType().Name}: {e.Message} (details: journalctl -u ipv6-agent)", snapshot, plan)
+                with { Actions = recovered };
         }
     }
 
@@ -226,6 +259,12 @@ internal sealed partial class Reconciler(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Pass failed, nothing changed: {Reason}")]
     private static partial void LogPassRefused(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pass stopped on request: {Reason}")]
+    private static partial void LogPassInterrupted(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Internal error in a reconcile pass; reported as failed")]
+    private static partial void LogPassCrashed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The regional mirror {Host} has no AAAA record: apt sources will use the global mirrors, which have IPv6")]
     private static partial void LogMirrorWithoutIpv6(ILogger logger, string host);

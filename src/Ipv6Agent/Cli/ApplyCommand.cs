@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Ipv6Agent.Configuration;
 using Ipv6Agent.Hosting;
 using Ipv6Agent.Logging;
@@ -15,12 +16,20 @@ internal static class ApplyCommand
     {
         if (CliConfiguration.Load(command) is not { } options) return ExitCodes.InvalidConfiguration;
 
+        // The first Ctrl-C (or SIGTERM) asks the pass to stop between steps: a command that changes the host finishes first,
+        // and the pass still ends in a report. A second one ends the process at once; the pass journal makes the next pass
+        // undo it, as after a kill.
         using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
+        void Stop(PosixSignalContext context)
         {
-            e.Cancel = true;
+            if (cancel.IsCancellationRequested) return;
+            context.Cancel = true;
+            Console.Error.WriteLine("<4>Stopping after the current step (a command that changes the host finishes first); " +
+                                    "press Ctrl-C again to stop at once");
             cancel.Cancel();
-        };
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
         var services = new ServiceCollection();
         services.AddSerilog(AgentLogging.CreateSerilog(), dispose: true);

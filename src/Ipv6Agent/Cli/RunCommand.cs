@@ -1,3 +1,4 @@
+using Ipv6Agent.Applying;
 using Ipv6Agent.Configuration;
 using Ipv6Agent.Hosting;
 using Ipv6Agent.Logging;
@@ -26,6 +27,9 @@ internal static class RunCommand
         builder.Services.AddSerilog(serilog, dispose: true);
         builder.Services.AddAgent(options);
         builder.Services.AddHostedService<ReconcileWorker>();
+        // A stop waits for the pass to reach the end of its current step, and a command that changes the host (netplan apply)
+        // runs to its own timeout first; the unit's TimeoutStopSec is longer still.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = HostApplier.DefaultCommandTimeout + TimeSpan.FromSeconds(30));
         using var host = builder.Build();
         await host.RunAsync();
         return ExitCodes.Ok;

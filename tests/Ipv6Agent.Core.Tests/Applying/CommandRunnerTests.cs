@@ -84,4 +84,34 @@ public sealed class CommandRunnerTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             Runner.RunAsync("slow", "sleep 60", TimeSpan.FromSeconds(30), cts.Token));
     }
+
+    /// <summary>
+    /// A command that changes the host leads a session of its own: a terminal's Ctrl-C (SIGINT to the agent's process group)
+    /// must not kill <c>netplan apply</c> half way.
+    /// </summary>
+    [Fact]
+    public async Task RunToCompletion_LeadsASessionOfItsOwn()
+    {
+        var result = await Runner.RunToCompletionAsync("netplan-apply", "echo $$; cut -d' ' -f6 /proc/$$/stat", TimeSpan.FromSeconds(10));
+
+        Assert.True(result.Succeeded, result.Describe());
+        var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(lines[0], lines[1]);
+        Assert.NotEqual(SessionOf("self"), lines[1]);
+    }
+
+    [Fact]
+    public async Task RunToCompletion_PastItsOwnTimeout_IsStillKilled()
+    {
+        var result = await Runner.RunToCompletionAsync("netplan-apply", "sleep 60", TimeSpan.FromMilliseconds(500));
+
+        Assert.True(result.TimedOut);
+        Assert.InRange(result.Duration, TimeSpan.FromMilliseconds(450), TimeSpan.FromSeconds(8));
+    }
+
+    private static string SessionOf(string pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3];
+    }
 }

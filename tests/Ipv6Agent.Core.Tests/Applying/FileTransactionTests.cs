@@ -83,4 +83,41 @@ public sealed class FileTransactionTests
         Assert.StartsWith("could not write /etc/apt/sources.list: ", error.Message);
         Assert.Equal("{}", File.ReadAllText(root.Full("/etc/docker/daemon.json")));
     }
+
+    /// <summary>A pass writes in steps (netplan first): a file found changed at a later step must not leave the earlier steps written.</summary>
+    [Fact]
+    public void Apply_LaterStepFindsAFileChanged_PutsBackTheEarlierStepsAndSaysSo()
+    {
+        using var root = new ScratchRoot();
+        root.Put("/etc/apt/sources.list", "deb http://someone-else/ y main\n");
+        var tx = NewTransaction(root);
+        tx.Apply([new FileEdit("/etc/netplan/60-ipv6-agent.yaml", null, "network: {}\n", FileModes.Private)]);
+
+        var error = Assert.Throws<ApplyException>(() => tx.Apply([
+            new FileEdit("/etc/apt/sources.list", "deb http://mirror/ y main\n", "deb http://archive/ y main\n"),
+        ]));
+
+        Assert.Equal(
+            "/etc/apt/sources.list changed on disk after this pass read it (is something else editing it?); " +
+            "the 1 file(s) this pass had written were put back",
+            error.Message);
+        Assert.False(File.Exists(root.Full("/etc/netplan/60-ipv6-agent.yaml")));
+        Assert.Equal("deb http://someone-else/ y main\n", File.ReadAllText(root.Full("/etc/apt/sources.list")));
+        Assert.Empty(tx.Applied);
+    }
+
+    [Fact]
+    public void EnsureUnchangedOnDisk_AnyStepsFileChanged_RefusesBeforeWriting()
+    {
+        using var root = new ScratchRoot();
+        root.Put("/etc/docker/daemon.json", "{\"debug\": true}");
+
+        var error = Assert.Throws<ApplyException>(() => NewTransaction(root).EnsureUnchangedOnDisk([
+            new FileEdit("/etc/netplan/60-ipv6-agent.yaml", null, "network: {}\n", FileModes.Private),
+            new FileEdit("/etc/docker/daemon.json", "{}", "{\"ipv6\": true}"),
+        ]));
+
+        Assert.EndsWith("; nothing was written, the next pass starts again from what is there now", error.Message);
+        Assert.False(File.Exists(root.Full("/etc/netplan/60-ipv6-agent.yaml")));
+    }
 }

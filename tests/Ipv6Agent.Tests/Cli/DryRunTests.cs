@@ -82,4 +82,29 @@ public sealed class DryRunTests
         Assert.Contains("-URIs: http://us-east-1.ec2.archive.ubuntu.com/ubuntu/", run.StdOut);
         Assert.Contains("+URIs: http://archive.ubuntu.com/ubuntu/", run.StdOut);
     }
+
+    /// <summary>Every kind of refusal a dry run meets (no block, broken daemon.json, IMDS down) is still a dry run.</summary>
+    [Theory]
+    [InlineData("no-block")]
+    [InlineData("bad-daemon-json")]
+    [InlineData("imds-down")]
+    public async Task DryRun_Refused_StillSaysItWasADryRun(string refusal)
+    {
+        var instance = refusal == "no-block"
+            ? BlogHost.Instance1 with { Enis = [BlogHost.Instance1.Enis[0] with { Ipv6s = ["2001:db8:47b:ca03::1:1"] }] }
+            : BlogHost.Instance1;
+        await using var imds = await FakeImdsServer.StartAsync(FakeImdsOptions.For(instance));
+        using var root = BlogHost.Root();
+        if (refusal == "bad-daemon-json") root.With("/etc/docker/daemon.json", "{ \"log-driver\": \"json-file\", }\n");
+        var config = BlogHost.Config(root, refusal == "imds-down" ? new Uri("http://127.0.0.1:9") : imds.Endpoint);
+
+        var json = await AgentProcess.RunAsync(["--config", config, "apply", "--dry-run", "--json"], BlogHost.NoDocker);
+        var text = await AgentProcess.RunAsync(["--config", config, "apply", "--dry-run"], BlogHost.NoDocker);
+
+        Assert.Equal((2, 2), (json.ExitCode, text.ExitCode));
+        var report = JsonNode.Parse(json.StdOut)!;
+        Assert.Equal("failed", (string?)report["result"]);
+        Assert.True((bool)report["dryRun"]!, json.StdOut);
+        Assert.StartsWith("ipv6-agent: failed (dry run) at ", text.StdOut);
+    }
 }

@@ -1,0 +1,110 @@
+using Ipv6Agent.Configuration;
+using Ipv6Agent.Engine;
+using Ipv6Agent.Imds;
+using Ipv6Agent.Rendering;
+using Ipv6Agent.Testing.Imds;
+using Ipv6Agent.Verifying;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ipv6Agent.Applying;
+
+/// <summary>
+/// A host for <see cref="HostApplier"/>: real files under a scratch root (forwarding off, an old daemon.json and apt source), a
+/// real fake IMDS, no Docker engine, and real shell commands as netplan apply and the Docker restart that log, one line per run,
+/// the file they found: so a test sees what each run applied.
+/// </summary>
+internal sealed class ApplierHost : IAsyncDisposable
+{
+    public const string Netplan = "/etc/netplan/60-ipv6-agent.yaml";
+    public const string Sysctl = "/etc/sysctl.d/60-ipv6-agent.conf";
+    public const string Sources = "/etc/apt/sources.list";
+    public const string DaemonJson = "/etc/docker/daemon.json";
+    public const string OldSources = "deb http://us-east-1.ec2.archive.ubuntu.com/ubuntu noble main";
+    public const string NewSources = "deb http://archive.ubuntu.com/ubuntu noble main";
+    public const string OldDaemonJson = "{}";
+    public const string NewDaemonJson = "{\"ipv6\": true}";
+
+    private readonly List<IDisposable> _clients = [];
+
+    private ApplierHost(FakeImdsServer imds)
+    {
+        Imds = imds;
+        Root.Put(HostApplier.ForwardingPath, "0\n");
+        Root.Put(Sources, OldSources + "\n");
+        Root.Put(DaemonJson, OldDaemonJson + "\n");
+    }
+
+    public static async Task<ApplierHost> StartAsync() =>
+        new(await FakeImdsServer.StartAsync(FakeImdsOptions.For(FakeInstances.Blog)));
+
+    public ScratchRoot Root { get; } = new();
+
+    public FakeImdsServer Imds { get; }
+
+    public string LogPath => Path.Join(Root.Path, "commands.log");
+
+    /// <summary>One line per command run: its name and the (one-line) file it found.</summary>
+    public IReadOnlyList<string> Runs => File.Exists(LogPath) ? File.ReadAllLines(LogPath) : [];
+
+    public string Forwarding => File.ReadAllText(Root.Full(HostApplier.ForwardingPath));
+
+    public bool HasJournal => File.Exists(Root.Full(PassJournal.HostPath));
+
+    public string? Read(string hostPath) => File.Exists(Root.Full(hostPath)) ? File.ReadAllText(Root.Full(hostPath)) : null;
+
+    /// <summary>A command line that logs "<paramref name="name"/> &lt;the file's line, or absent&gt;".</summary>
+    public string Logs(string name, string hostPath) =>
+        $"echo \"{name} $(cat {Root.Full(hostPath)} 2>/dev/null || echo absent)\" >> {LogPath}";
+
+    public string NetplanLogs => Logs(HostApplier.NetplanApply, Netplan);
+
+    public string DockerLogs => Logs(HostApplier.DockerRestart, DaemonJson);
+
+    /// <summary>A pass's edits in every role; <paramref name="netplan"/>/<paramref name="docker"/> false: that file already converged.</summary>
+    public static IReadOnlyList<FileEdit> Edits(bool netplan = true, bool docker = true) =>
+    [
+        netplan
+            ? new FileEdit(Netplan, null, "new-netplan\n", FileModes.Private) { Role = FileRole.Netplan }
+            : new FileEdit(Netplan, null, null, FileModes.Private) { Role = FileRole.Netplan },
+        new FileEdit(Sysctl, null, "net.ipv6.conf.all.forwarding = 1\n") { Role = FileRole.Sysctl },
+        new FileEdit(Sources, OldSources + "\n", NewSources + "\n") { Role = FileRole.Apt },
+        new FileEdit(DaemonJson, OldDaemonJson + "\n", (docker ? NewDaemonJson : OldDaemonJson) + "\n") { Role = FileRole.Docker },
+    ];
+
+    public AgentOptions Options(string? netplanApply = null, string? dockerRestart = null) => new()
+    {
+        Root = Root.Path,
+        Imds = new ImdsOptions { Endpoint = Imds.Endpoint },
+        Commands = new CommandOptions { NetplanApply = netplanApply ?? NetplanLogs, DockerRestart = dockerRestart ?? DockerLogs },
+        Docker = new DockerOptions { Endpoint = new Uri("unix:///nonexistent/ipv6-agent-test.sock") },
+    };
+
+    public HostApplier Applier(string? netplanApply = null, string? dockerRestart = null, bool gatewayAnswers = true) =>
+        Applier(Options(netplanApply, dockerRestart), gatewayAnswers);
+
+    public HostApplier Applier(AgentOptions options, bool gatewayAnswers = true)
+    {
+        var time = TimeProvider.System;
+        var imds = new ImdsClient(options.Imds, time, NullLogger<ImdsClient>.Instance);
+        _clients.Add(imds);
+        var runner = new CommandRunner(NullLogger<CommandRunner>.Instance, time);
+        return new HostApplier(options, imds, runner, Connectivity(runner, gatewayAnswers),
+            new EngineWaiter(NullLogger<EngineWaiter>.Instance, time), new PassJournal(options.Root, NullLogger<PassJournal>.Instance),
+            time, NullLoggerFactory.Instance, NullLogger<HostApplier>.Instance)
+        {
+            ConnectivityWithin = TimeSpan.FromSeconds(2),
+            EngineWithin = TimeSpan.FromSeconds(1),
+        };
+    }
+
+    /// <summary>The check after netplan apply, with a gateway that answers or not (the one place that knows how it asks).</summary>
+    private static ConnectivityCheck Connectivity(CommandRunner runner, bool gatewayAnswers) =>
+        new(runner, NullLogger<ConnectivityCheck>.Instance, TimeProvider.System, pingCommand: gatewayAnswers ? "true" : "false");
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients) client.Dispose();
+        await Imds.DisposeAsync();
+        Root.Dispose();
+    }
+}

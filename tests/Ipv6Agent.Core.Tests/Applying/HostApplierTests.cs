@@ -1,0 +1,238 @@
+using Ipv6Agent.Rendering;
+
+namespace Ipv6Agent.Applying;
+
+/// <summary>
+/// Every way a pass can fail after it started writing, and a stop request: the host must end as the report says, which for a
+/// failure is "as it was" (files, forwarding, netplan and Docker re-run on the restored files) and for a stop is "journal left".
+/// </summary>
+public sealed class HostApplierTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Apply_EveryStepSucceeds_WritesEveryFileAppliesNetplanOnceAndEndsTheJournal()
+    {
+        await using var host = await ApplierHost.StartAsync();
+
+        var outcome = await host.Applier().ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(docker: false), Ct);
+
+        Assert.Null(outcome.Error);
+        Assert.Equal([HostApplier.NetplanApply], outcome.Actions);
+        Assert.Equal(["netplan-apply new-netplan"], host.Runs);
+        Assert.Equal("1\n", host.Forwarding);
+        Assert.Equal(ApplierHost.NewSources + "\n", host.Read(ApplierHost.Sources));
+        Assert.False(host.HasJournal);
+    }
+
+    [Fact]
+    public async Task Apply_NetplanApplyFails_RestoresTheNetplanFilesAndAppliesThemAgain()
+    {
+        await using var host = await ApplierHost.StartAsync();
+
+        var outcome = await host.Applier(netplanApply: host.NetplanLogs + "; echo 'Invalid YAML' >&2; exit 1")
+            .ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
+
+        Assert.StartsWith("After the netplan change, netplan-apply (", outcome.Error);
+        Assert.Contains("exited with 1: Invalid YAML. The previous netplan files were restored and applied again", outcome.Error);
+        Assert.Equal(["netplan-apply new-netplan", "netplan-apply absent"], host.Runs);
+        AssertAsBefore(host);
+    }
+
+    [Fact]
+    public async Task Apply_GatewayDoesNotAnswer_RestoresTheNetplanFilesAndAppliesThemAgain()
+    {
+        await using var host = await ApplierHost.StartAsync();
+
+        var outcome = await host.Applier(gatewayAnswers: false).ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
+
+        Assert.StartsWith("After the netplan change, gateway fe80::1066:30ff:feb8:c008%ens5 did not answer", outcome.Error);
+        Assert.Equal(["netplan-apply new-netplan", "netplan-apply absent"], host.Runs);
+        AssertAsBefore(host);
+    }
+
+    /// <summary>Issue 8 item 5: a file found changed before anything was written stops the pass with nothing written or run.</summary>
+    [Fact]
+    public async Task Apply_FileChangedBeforeThePass_WritesNothingAndRunsNothing()
+    {
+        await using var host = await ApplierHost.StartAsync();
+        host.Root.Put(ApplierHost.Sources, "deb http://someone-else/ubuntu noble main\n");
+
+        var outcome = await host.Applier().ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
+
+        Assert.Equal(
+            "/etc/apt/sources.list changed on disk after this pass read it (is something else editing it?); " +
+            "nothing was written, the next pass starts again from what is there now",
+            outcome.Error);
+        Assert.Empty(outcome.Actions);
+        Assert.Empty(host.Runs);
+        Assert.Null(host.Read(ApplierHost.Netplan));
+        Assert.False(host.HasJournal);
+    }
+
+    /// <summary>
+    /// Issue 8 item 5: someone edits an apt source while netplan apply runs. The pass must not claim "nothing was written":
+    /// it puts the netplan file back, applies the old one again, and says so.
+    /// </summary>
+    [Fact]
+    public async Task Apply_AptFileChangedWhileNetplanApplied_PutsNetplanBackAppliesItAgainAndSaysSo()
+    {
+        await using var host = await ApplierHost.StartAsync();
+        var editsSources = $"if [ -f {host.Root.Full(ApplierHost.Netplan)} ]; then echo '# someone' >> {host.Root.Full(ApplierHost.Sources)}; fi";
+
+        var outcome = await host.Applier(netplanApply: host.NetplanLogs + "; " + editsSources)
+            .ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
+
+        Assert.Equal(
+            "/etc/apt/sources.list changed on disk after this pass read it (is something else editing it?); " +
+            "the 1 file(s) this pass had written were put back; netplan applied again",
+            outcome.Error);
+        Assert.Equal(["netplan-apply new-netplan", "netplan-apply absent"], host.Runs);
+        Assert.Null(host.Read(ApplierHost.Netplan));
+        Assert.Equal(ApplierHost.OldSources + "\n# someone\n", host.Read(ApplierHost.Sources));
+        Assert.False(host.HasJournal);
+    }
+
+    /// <summary>Issue 8 items 5 and 7: daemon.json edited while netplan applied, after sysctl and apt were written and forwarding turned on.</summary>
+    [Fact]
+    public async Task Apply_DaemonJsonChangedWhileNetplanApplied_PutsEverythingBackAndTurnsForwardingOff()
+    {
+        await using var host = await ApplierHost.StartAsync();
+        var editsDaemonJson = $"if [ -f {host.Root.Full(ApplierHost.Netplan)} ]; then echo '{{\"debug\": true}}' > {host.Root.Full(ApplierHost.DaemonJson)}; fi";
+
+        var outcome = await host.Applier(netplanApply: host.NetplanLogs + "; " + editsDaemonJson)
+            .ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
+
+        Assert.Equal(
+            "/etc/docker/daemon.json changed on disk after this pass read it (is something else editing it?); " +
+            "the 3 file(s) this pass had written were put back; netplan applied again, IPv6 forwarding turned back off",
+            outcome.Error);
+        Assert.Equal(["netplan-apply new-netplan", "netplan-apply absent"], host.Runs);
+        Assert.Equal("0\n", host.Forwarding);
+        Assert.Null(host.Read(ApplierHost.Netplan));
+        Assert.Null(host.Read(ApplierHost.Sysctl));
+        Assert.Equal(ApplierHost.OldSources + "\n", host.Read(ApplierHost.Sources));
+        Assert.Equal("{\"debug\": true}\n", host.Read(ApplierHost.DaemonJson));
+        Assert.False(host.HasJournal);
+    }
+
+    [Fact]
+    public async Task Apply_WriteFailsAfterNetplanApplied_PutsEverythingBackAndAppliesNetplanAgain()
+    {
+        await using var host = await ApplierHost.StartAsync();
+        Directory.CreateDirectory(host.Root.Full(ApplierHost.Sysctl)); // not a file: writing it fails
+
+        var outcome = await host.Applier().ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
+
+        Assert.StartsWith("could not write /etc/sysctl.d/60-ipv6-agent.conf: ", outcome.Error);
+        Assert.EndsWith("; the 1 file(s) this pass had written were put back; netplan applied again", outcome.Error);
+        Assert.Equal(["netplan-apply new-netplan", "netplan-apply absent"], host.Runs);
+        Assert.Null(host.Read(ApplierHost.Netplan));
+        Assert.Equal("0\n", host.Forwarding);
+        Assert.False(host.HasJournal);
+    }
+
+    /// <summary>Issue 8 item 7: a Docker failure puts back every file, netplan, Docker, and forwarding.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Apply_DockerDoesNotComeBack_PutsBackEveryFileAndTurnsForwardingOff(bool restartFails)
+    {
+        await using var host = await ApplierHost.StartAsync();
+
+        var outcome = await host.Applier(dockerRestart: host.DockerLogs + (restartFails ? "; echo 'Job failed' >&2; exit 1" : ""))
+            .ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
+
+        Assert.StartsWith("Docker did not come back after daemon.json changed (", outcome.Error);
+        Assert.Contains(restartFails ? "exited with 1: Job failed" : "did not answer within 1 s", outcome.Error);
+        Assert.Equal([HostApplier.NetplanApply, HostApplier.DockerRestart], outcome.Actions);
+        Assert.Equal(
+            ["netplan-apply new-netplan", "docker-restart " + ApplierHost.NewDaemonJson, "netplan-apply absent", "docker-restart " + ApplierHost.OldDaemonJson],
+            host.Runs);
+        AssertAsBefore(host);
+    }
+
+    [Fact]
+    public async Task Apply_OnlyDockerChangesAndItFails_RunsNoNetplanApply()
+    {
+        await using var host = await ApplierHost.StartAsync();
+
+        var outcome = await host.Applier(dockerRestart: host.DockerLogs + "; exit 1")
+            .ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(netplan: false), Ct);
+
+        Assert.NotNull(outcome.Error);
+        Assert.Equal([HostApplier.DockerRestart], outcome.Actions);
+        Assert.Equal(["docker-restart " + ApplierHost.NewDaemonJson, "docker-restart " + ApplierHost.OldDaemonJson], host.Runs);
+        AssertAsBefore(host);
+    }
+
+    /// <summary>
+    /// Issue 8 item 6: a stop request (systemctl stop, Ctrl-C) while netplan apply runs lets it finish, then stops before the next
+    /// step, with no rollback: the journal stays, so the next pass puts the files back and applies them, as after a kill.
+    /// </summary>
+    [Fact]
+    public async Task Apply_StopRequestedDuringNetplanApply_LetsItFinishAndStopsBeforeTheNextStep()
+    {
+        await using var host = await ApplierHost.StartAsync();
+        using var stop = new CancellationTokenSource();
+        var started = Path.Join(host.Root.Path, "netplan-started");
+        var stopWhenStarted = StopWhenAsync(started, stop);
+
+        var outcome = await host.Applier(netplanApply: $"touch {started}; sleep 1; " + host.NetplanLogs)
+            .ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), stop.Token);
+        await stopWhenStarted;
+
+        Assert.True(outcome.Interrupted);
+        Assert.Equal(
+            "interrupted: the pass was asked to stop after it had written 1 file(s) and ran netplan-apply; " +
+            "the next pass (the service's, or ipv6-agent apply) puts them back first (/var/lib/ipv6-agent/interrupted-pass.json)",
+            outcome.Error);
+        Assert.Equal(["netplan-apply new-netplan"], host.Runs);
+        Assert.Equal("new-netplan\n", host.Read(ApplierHost.Netplan));
+        Assert.Null(host.Read(ApplierHost.Sysctl));
+        Assert.Equal("0\n", host.Forwarding);
+        Assert.True(host.HasJournal);
+    }
+
+    /// <summary>Issue 8 item 7: forwarding turned on by a pass that never ended is turned back off by the next one.</summary>
+    [Fact]
+    public async Task Recover_AfterAPassStoppedDuringTheDockerRestart_PutsBackFilesAndForwarding()
+    {
+        await using var host = await ApplierHost.StartAsync();
+        using var stop = new CancellationTokenSource();
+        var started = Path.Join(host.Root.Path, "docker-started");
+        var stopWhenStarted = StopWhenAsync(started, stop);
+        var interrupted = await host.Applier(dockerRestart: $"touch {started}; sleep 1; " + host.DockerLogs)
+            .ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), stop.Token);
+        await stopWhenStarted;
+        Assert.True(interrupted.Interrupted);
+        Assert.Equal("1\n", host.Forwarding);
+
+        var recovered = await host.Applier().RecoverInterruptedPassAsync(Ct);
+
+        Assert.Equal([HostApplier.NetplanApply, HostApplier.DockerRestart], recovered);
+        Assert.Equal(
+            ["netplan-apply new-netplan", "docker-restart " + ApplierHost.NewDaemonJson, "netplan-apply absent", "docker-restart " + ApplierHost.OldDaemonJson],
+            host.Runs);
+        AssertAsBefore(host);
+    }
+
+    private static async Task StopWhenAsync(string marker, CancellationTokenSource stop)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        while (!File.Exists(marker)) await Task.Delay(20, timeout.Token);
+        await stop.CancelAsync();
+    }
+
+    /// <summary>Every file and forwarding as before the pass, and no journal left.</summary>
+    private static void AssertAsBefore(ApplierHost host)
+    {
+        Assert.Null(host.Read(ApplierHost.Netplan));
+        Assert.Null(host.Read(ApplierHost.Sysctl));
+        Assert.Equal(ApplierHost.OldSources + "\n", host.Read(ApplierHost.Sources));
+        Assert.Equal(ApplierHost.OldDaemonJson + "\n", host.Read(ApplierHost.DaemonJson));
+        Assert.Equal("0\n", host.Forwarding);
+        Assert.False(host.HasJournal);
+    }
+}
