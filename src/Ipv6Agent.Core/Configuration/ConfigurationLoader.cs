@@ -13,6 +13,18 @@ namespace Ipv6Agent.Configuration;
 /// </summary>
 public static partial class ConfigurationLoader
 {
+    /// <summary>
+    /// A real config is a few hundred bytes; the limit keeps a file of any size (or <c>/dev/zero</c>) from being read
+    /// whole, and bounds the work of both YAML readers.
+    /// </summary>
+    public const int MaxFileBytes = 64 * 1024;
+
+    /// <summary>The agent's keys nest three deep; YamlDotNet builds its tree recursively, so depth must be refused first.</summary>
+    public const int MaxDepth = 16;
+
+    /// <summary>The longest pause between passes: a day. Beyond about 49.7 days the wait itself cannot be expressed.</summary>
+    public static readonly TimeSpan MaxInterval = TimeSpan.FromHours(24);
+
     /// <summary>Loads <paramref name="path"/>; a missing file is all defaults only when it is the default path.</summary>
     public static AgentOptions Load(string? path, IReadOnlyDictionary<string, string?>? environment = null)
     {
@@ -22,7 +34,7 @@ public static partial class ConfigurationLoader
         try
         {
             // Most hosts have no config file.
-            text = !explicitPath && MissingFile.Is(path) ? "" : File.ReadAllText(path);
+            text = !explicitPath && MissingFile.Is(path) ? "" : ReadBounded(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException && !explicitPath)
         {
@@ -37,6 +49,7 @@ public static partial class ConfigurationLoader
 
     public static AgentOptions Parse(string text, string source = "config.yaml", IReadOnlyDictionary<string, string?>? environment = null)
     {
+        if (text.Length > MaxFileBytes) throw TooLarge(source);
         var options = new AgentOptions();
         if (environment?.GetValueOrDefault("DOCKER_HOST") is { Length: > 0 } dockerHost)
             options = options with { Docker = new DockerOptions { Endpoint = DockerEndpoint(dockerHost) } };
@@ -65,12 +78,29 @@ public static partial class ConfigurationLoader
         return options;
     }
 
+    /// <summary>The file's text, read no further than <see cref="MaxFileBytes"/> (a file may be a device that never ends).</summary>
+    private static string ReadBounded(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, FileOptions.None);
+        var buffer = new byte[MaxFileBytes + 1];
+        var filled = 0;
+        int read;
+        while (filled < buffer.Length && (read = file.Read(buffer, filled, buffer.Length - filled)) > 0)
+            filled += read;
+        if (filled > MaxFileBytes) throw TooLarge(path);
+        return new System.Text.UTF8Encoding(false).GetString(buffer, 0, filled).TrimStart('\uFEFF');
+    }
+
+    private static ConfigurationException TooLarge(string source) =>
+        new(null, $"{source} is larger than {MaxFileBytes / 1024} KiB; the configuration is a handful of keys");
+
     /// <summary>Any YAML, through YamlDotNet: what <see cref="SimpleYaml"/> declines. <c>null</c>: no document.</summary>
     private static YamlNode? FullYaml(string text, string source)
     {
         var stream = new YamlStream();
         try
         {
+            YamlDepth.Check(text, MaxDepth);
             stream.Load(new StringReader(text));
         }
         catch (YamlException e)
@@ -101,7 +131,7 @@ public static partial class ConfigurationLoader
 
     private static ReconcileOptions Reconcile(YamlMappingNode map) => Section(map, "reconcile", new ReconcileOptions(), (o, key, value) => key switch
     {
-        "interval" => o with { Interval = Duration(Text(value, "reconcile.interval"), "reconcile.interval") },
+        "interval" => o with { Interval = Duration(Text(value, "reconcile.interval"), "reconcile.interval", TimeSpan.FromSeconds(1), MaxInterval, "between passes") },
         _ => throw Unknown("reconcile." + key, "interval"),
     });
 
@@ -154,29 +184,45 @@ public static partial class ConfigurationLoader
         return targets;
     }
 
-    /// <summary>Go-style durations as people write them in YAML: <c>30s</c>, <c>5m</c>, <c>1h30m</c>.</summary>
-    internal static TimeSpan Duration(string text, string key)
+    /// <summary>
+    /// Go-style durations as people write them in YAML: <c>30s</c>, <c>5m</c>, <c>1h30m</c>, within
+    /// [<paramref name="min"/>, <paramref name="max"/>]. Summed as doubles and checked before any <see cref="TimeSpan"/>
+    /// is made: a number of any size is an error that names the key, never an overflow.
+    /// </summary>
+    internal static TimeSpan Duration(string text, string key, TimeSpan min, TimeSpan max, string what)
     {
-        var match = DurationPattern().Match(text);
-        if (!match.Success || text.Length == 0)
-            throw new ConfigurationException(key, $"'{text}' is not a duration (e.g. 30s, 5m, 1h30m)");
-        var total = TimeSpan.Zero;
+        // Far longer than any sensible duration ("23h59m59.999s" is 13), short enough to quote in one line.
+        const int MaxLength = 32;
+        var match = text.Length is > 0 and <= MaxLength ? DurationPattern().Match(text) : null;
+        if (match is not { Success: true })
+            throw new ConfigurationException(key, $"'{Quoted(text)}' is not a duration (e.g. 30s, 5m, 1h30m)");
+        var seconds = 0.0;
         foreach (Capture part in match.Groups["part"].Captures)
         {
             var unitAt = part.Value.TrimEnd("hms".ToCharArray()).Length;
             var number = double.Parse(part.Value[..unitAt], CultureInfo.InvariantCulture);
-            total += part.Value[unitAt..] switch
+            seconds += part.Value[unitAt..] switch
             {
-                "h" => TimeSpan.FromHours(number),
-                "m" => TimeSpan.FromMinutes(number),
-                "ms" => TimeSpan.FromMilliseconds(number),
-                _ => TimeSpan.FromSeconds(number),
+                "h" => number * 3600,
+                "m" => number * 60,
+                "ms" => number / 1000,
+                _ => number,
             };
         }
-        return total >= TimeSpan.FromSeconds(1)
-            ? total
-            : throw new ConfigurationException(key, $"'{text}' is too short: at least 1s between passes");
+        if (!double.IsFinite(seconds) || seconds > max.TotalSeconds)
+            throw new ConfigurationException(key, $"'{text}' is too long: at most {Format(max)} {what}");
+        return seconds >= min.TotalSeconds
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new ConfigurationException(key, $"'{text}' is too short: at least {Format(min)} {what}");
     }
+
+    private static string Format(TimeSpan span) =>
+        span.TotalHours >= 1 && span.Ticks % TimeSpan.TicksPerHour == 0 ? $"{(long)span.TotalHours}h"
+        : span.TotalMinutes >= 1 && span.Ticks % TimeSpan.TicksPerMinute == 0 ? $"{(long)span.TotalMinutes}m"
+        : $"{span.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s";
+
+    /// <summary>A value as it may be quoted in a one-line error: its start, when it is long.</summary>
+    private static string Quoted(string text) => text.Length <= 40 ? text : text[..40] + "…";
 
     private static TEnum Choice<TEnum>(YamlNode node, string key, TEnum _, params (string Name, TEnum Value)[] choices)
     {

@@ -34,7 +34,7 @@ internal static class SimpleYaml
         if (lines[0].Indent != 0) return false;
 
         var at = 0;
-        var map = Mapping(lines, ref at, 0);
+        var map = Mapping(lines, ref at, 0, depth: 1);
         if (map is null || at != lines.Count) return false;
         root = map;
         return true;
@@ -43,8 +43,10 @@ internal static class SimpleYaml
     // A class, not a struct: List<T> over a struct of ours is not in the ReadyToRun image and JITs at the first config read.
     private sealed record Line(int Indent, string Text);
 
-    private static YamlMappingNode? Mapping(List<Line> lines, ref int at, int indent)
+    private static YamlMappingNode? Mapping(List<Line> lines, ref int at, int indent, int depth)
     {
+        // Deeper than the loader allows: declined, so that YamlDotNet's path refuses it with the key and the line.
+        if (depth >= ConfigurationLoader.MaxDepth) return null;
         var map = new YamlMappingNode();
         var keys = new HashSet<string>(StringComparer.Ordinal);
         while (at < lines.Count && lines[at].Indent >= indent)
@@ -65,7 +67,7 @@ internal static class SimpleYaml
             else if (at < lines.Count && lines[at].Text.StartsWith('-') && lines[at].Indent >= indent)
                 value = Sequence(lines, ref at, lines[at].Indent);
             else if (at < lines.Count && lines[at].Indent > indent)
-                value = Mapping(lines, ref at, lines[at].Indent);
+                value = Mapping(lines, ref at, lines[at].Indent, depth + 1);
             else
                 value = new YamlScalarNode("");
             if (value is null) return null;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
+using Ipv6Agent.Reporting;
 using Microsoft.Extensions.Logging;
 
 namespace Ipv6Agent.Imds;
@@ -40,7 +41,7 @@ internal sealed class ImdsConnection : IDisposable
     {
         // Each try has its own deadline (via the TimeProvider); HttpClient's own timeout would only get in the way.
         Timeout = Timeout.InfiniteTimeSpan,
-        MaxResponseContentBufferSize = 1 << 20,
+        MaxResponseContentBufferSize = ImdsAnswer.MaxBodyBytes,
     };
 
     /// <summary>
@@ -99,7 +100,7 @@ internal sealed class ImdsConnection : IDisposable
             var remaining = timeout - _wall.GetElapsedTime(start);
             if (remaining <= TimeSpan.Zero) break;
             var reply = await SendOnceAsync(TokenRequest(endpoint), remaining, ct).ConfigureAwait(false);
-            if (reply.Status == 200 && reply.Body.Trim().Length > 0) return true;
+            if (reply.Status == 200 && !reply.Malformed && ImdsAnswer.TokenProblem(reply.Body.Trim()) is null) return true;
             ImdsLog.CandidateFailed(_logger, endpoint, reply.Describe());
         }
         return false;
@@ -133,12 +134,13 @@ internal sealed class ImdsConnection : IDisposable
             throw new ImdsException(ImdsMessages.Unreachable(endpoints, outcome.Attempts, outcome.Elapsed, outcome.LastError));
         if (reply.Status == 403) throw new ImdsException(ImdsMessages.Disabled(endpoint));
         var value = reply.Body.Trim();
-        if (reply.Status != 200 || value.Length == 0)
+        if (reply.Status != 200 || value.Length == 0 || reply.Malformed)
             throw new ImdsException(ImdsMessages.Refused("PUT", ImdsPaths.TokenPath, endpoint, reply.Describe()));
+        // Checked before it is kept: a token that cannot be sent back is a failed pass, and the next pass asks again.
+        if (ImdsAnswer.TokenProblem(value) is { } problem)
+            throw new ImdsException(ImdsMessages.Refused("PUT", ImdsPaths.TokenPath, endpoint, $"HTTP 200 with {problem}"));
 
-        var ttl = double.TryParse(reply.TtlHeader, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
-            ? TimeSpan.FromSeconds(seconds)
-            : _policy.TokenTtl;
+        var ttl = ImdsAnswer.TokenLifetime(reply.TtlHeader, _policy.TokenTtl);
         if (_endpoint is null)
         {
             _endpoint = endpoint;
@@ -154,6 +156,8 @@ internal sealed class ImdsConnection : IDisposable
         var outcome = await SendWithRetriesAsync("GET", path, [endpoint], e => GetRequest(e, path, token), ct).ConfigureAwait(false);
         if (outcome.Reply.IsTransient)
             throw new ImdsException(ImdsMessages.NotAnswered("GET", path, endpoint, outcome.Attempts, outcome.Elapsed, outcome.LastError));
+        if (outcome.Reply.Malformed)
+            throw new ImdsException(ImdsMessages.Refused("GET", path, endpoint, outcome.Reply.Describe()));
         return (outcome.Endpoint, outcome.Reply);
     }
 
@@ -198,11 +202,18 @@ internal sealed class ImdsConnection : IDisposable
         var started = Stopwatch.GetTimestamp();
         try
         {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStringAsync(linked.Token).ConfigureAwait(false);
+            // Headers first, then a bounded read under the same deadline: a huge or slow-drip body costs at most the
+            // request's time and 64 KiB, never the whole answer in memory.
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            var bytes = await ImdsAnswer.ReadBoundedAsync(response.Content, linked.Token).ConfigureAwait(false);
+            ImdsLog.Read(_logger, request.Method.Method, request.RequestUri!.AbsolutePath, status, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (bytes is null) return ImdsReply.Refused(status, $"an answer larger than {ImdsAnswer.MaxBodyBytes / 1024} KiB");
             var ttl = response.Headers.TryGetValues(ImdsPaths.TokenTtlHeader, out var values) ? values.FirstOrDefault() : null;
-            ImdsLog.Read(_logger, request.Method.Method, request.RequestUri!.AbsolutePath, (int)response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            return new ImdsReply((int)response.StatusCode, body, ttl, null);
+            if (status != 200) return new ImdsReply(status, ImdsAnswer.Lenient(bytes), ttl, null);
+            return ImdsAnswer.Text(bytes, out var why) is { } body
+                ? new ImdsReply(status, body, ttl, null)
+                : ImdsReply.Refused(status, why!);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -211,6 +222,11 @@ internal sealed class ImdsConnection : IDisposable
         catch (HttpRequestException ex)
         {
             return ImdsReply.Failed(Describe(ex));
+        }
+        catch (IOException ex)
+        {
+            // The connection broke while the body was read.
+            return ImdsReply.Failed(SafeText.OneLine(ex.Message));
         }
     }
 
@@ -229,7 +245,7 @@ internal sealed class ImdsConnection : IDisposable
     }
 
     private static string Describe(HttpRequestException ex) =>
-        ex.InnerException is SocketException socket ? $"{socket.SocketErrorCode} ({socket.Message})" : ex.Message;
+        SafeText.OneLine(ex.InnerException is SocketException socket ? $"{socket.SocketErrorCode} ({socket.Message})" : ex.Message);
 
     private static SocketsHttpHandler CreateHandler(ImdsRetryPolicy policy) => new()
     {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Ipv6Agent.Addressing;
+using Ipv6Agent.Reporting;
 
 namespace Ipv6Agent.Imds;
 
@@ -157,7 +158,7 @@ internal static partial class ImdsParser
 
     private static string Quote(string value)
     {
-        var oneLine = value.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+        var oneLine = SafeText.OneLine(value);
         return oneLine.Length <= MaxQuoted ? oneLine : oneLine[..MaxQuoted] + "…";
     }
 

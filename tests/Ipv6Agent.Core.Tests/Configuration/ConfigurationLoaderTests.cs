@@ -108,4 +108,71 @@ public sealed class ConfigurationLoaderTests
 
         Assert.Contains($"cannot read the configuration file {missing}", error.Message);
     }
+
+    [Theory]
+    [InlineData("24h", 86400)]
+    [InlineData("86400s", 86400)]
+    [InlineData("23h59m59.5s", 86399.5)]
+    [InlineData("1s", 1)]
+    [InlineData("1000ms", 1)]
+    public void Parse_IntervalWithinBounds_IsTaken(string text, double seconds)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(seconds), ConfigurationLoader.Parse($"reconcile:\n  interval: {text}").Reconcile.Interval);
+    }
+
+    [Theory]
+    [InlineData("24h1s", "is too long: at most 24h between passes")]
+    [InlineData("1441m", "is too long")]
+    [InlineData("1194h", "is too long")]
+    [InlineData("999999999999999999999999999h", "is too long")]
+    [InlineData("99999999999999999999999999999999h", "is not a duration")]
+    [InlineData("999ms", "is too short: at least 1s between passes")]
+    [InlineData("0.0000000001s", "is too short")]
+    public void Parse_IntervalOutOfBounds_NamesTheKey(string text, string reason)
+    {
+        var error = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Parse($"reconcile:\n  interval: {text}"));
+
+        Assert.Equal("reconcile.interval", error.Key);
+        Assert.Contains(reason, error.Message);
+    }
+
+    [Theory]
+    [InlineData(15, true)]
+    [InlineData(16, true)]
+    [InlineData(17, false)]
+    [InlineData(300, false)]
+    public void Parse_BlockNesting_RefusedBeyondTheLimitByEitherReader(int depth, bool withinLimit)
+    {
+        // Plain block mappings: SimpleYaml's subset, so both readers see them; the limit must not depend on which reads.
+        var yaml = string.Concat(Enumerable.Range(0, depth).Select(i => new string(' ', i) + $"k{i}:\n"));
+
+        var error = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Parse(yaml));
+
+        Assert.Equal(withinLimit, !error.Message.Contains("nested deeper than 16 levels", StringComparison.Ordinal));
+        Assert.StartsWith("k0", error.Key, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[", "]")]
+    [InlineData("{a: ", "}")]
+    [InlineData("[{a: ", "}]")]
+    public void Parse_FlowNestingAsDeepAsTheSizeAllows_IsAConfigurationError(string open, string close)
+    {
+        var levels = (ConfigurationLoader.MaxFileBytes - 32) / (open.Length + close.Length);
+        var yaml = "probe:\n  targets: " + string.Concat(Enumerable.Repeat(open, levels)) + "x" + string.Concat(Enumerable.Repeat(close, levels));
+
+        var error = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Parse(yaml));
+
+        Assert.StartsWith("probe.targets", error.Key, StringComparison.Ordinal);
+        Assert.Contains("nested deeper than 16 levels (line 2, column ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_LargerThanTheLimit_IsRefusedBeforeParsing()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Parse(new string('#', ConfigurationLoader.MaxFileBytes + 1), "/etc/ipv6-agent/config.yaml"));
+
+        Assert.Null(error.Key);
+        Assert.Equal("/etc/ipv6-agent/config.yaml is larger than 64 KiB; the configuration is a handful of keys", error.Message);
+    }
 }

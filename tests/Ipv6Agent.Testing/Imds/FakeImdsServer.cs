@@ -35,6 +35,7 @@ public sealed class FakeImdsServer : IAsyncDisposable
     private volatile Data _data;
     private WebApplication? _app;
     private volatile bool _disabled;
+    private volatile FakeResponse? _tokenAnswer;
     private long _delayTicks;
     private int _failRemaining;
     private int _failStatus;
@@ -92,6 +93,16 @@ public sealed class FakeImdsServer : IAsyncDisposable
     public void Override(string key, FakeResponse response) => _overrides[key] = response;
 
     public void ClearOverrides() => _overrides.Clear();
+
+    /// <summary>
+    /// When set, every token PUT gets this answer instead of a fresh token. A 200's body becomes a token the fake then
+    /// accepts (for the lifetime the request asked for), whatever the answer's own headers claim.
+    /// </summary>
+    public FakeResponse? TokenAnswer
+    {
+        get => _tokenAnswer;
+        set => _tokenAnswer = value;
+    }
 
     public static async Task<FakeImdsServer> StartAsync(FakeImdsOptions options, params string[] urls)
     {
@@ -152,7 +163,27 @@ public sealed class FakeImdsServer : IAsyncDisposable
         context.Response.StatusCode = answer.Status;
         context.Response.ContentType = "text/plain";
         foreach (var (name, value) in headers) context.Response.Headers[name] = value;
-        await context.Response.WriteAsync(answer.Body, context.RequestAborted).ConfigureAwait(false);
+        foreach (var (name, value) in answer.Headers) context.Response.Headers[name] = value;
+        var body = answer.Bytes ?? System.Text.Encoding.UTF8.GetBytes(answer.Body);
+        try
+        {
+            if (answer.Drip <= TimeSpan.Zero)
+            {
+                context.Response.ContentLength = body.Length;
+                await context.Response.Body.WriteAsync(body, aborted.Token).ConfigureAwait(false);
+                return;
+            }
+            for (var i = 0; i < body.Length; i++)
+            {
+                await Task.Delay(answer.Drip, aborted.Token).ConfigureAwait(false);
+                await context.Response.Body.WriteAsync(body.Slice(i, 1), aborted.Token).ConfigureAwait(false);
+                await context.Response.Body.FlushAsync(aborted.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            context.Abort();
+        }
     }
 
     private FakeResponse Answer(HttpRequest request, IPAddress? source, Dictionary<string, string> headers)
@@ -186,6 +217,11 @@ public sealed class FakeImdsServer : IAsyncDisposable
             || ttl < 1 || ttl > MaxTokenTtlSeconds)
             return new FakeResponse(400, "Bad Request");
         if (_data.Resolve(source) is null) return NoInstance(source);
+        if (_tokenAnswer is { } forced)
+        {
+            if (forced.Status == 200) _tokens[forced.Body] = Now + TimeSpan.FromSeconds(ttl);
+            return forced;
+        }
 
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(42));
         _tokens[token] = Now + TimeSpan.FromSeconds(ttl);
