@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Ipv6Agent.Addressing;
-using Ipv6Agent.Applying;
 using Ipv6Agent.Planning;
 using Microsoft.Extensions.Logging;
 
@@ -15,15 +14,15 @@ internal sealed record ConnectivityResult(bool Ok, string Detail);
 /// on the plan's interface. If not, the caller rolls the network files back.
 /// </summary>
 /// <remarks>
-/// The gateway is pinged with the system <c>ping</c> (<c>ping -6 -c 1 -W 1 fe80::1%ens5</c>): it takes the zone by interface
-/// name, needs no interface-index lookup in the agent's own network namespace, and the same command line runs in a test
-/// namespace with <paramref name="pingCommand"/> = <c>ip netns exec NAME ping</c>.
+/// The gateway gets an ICMPv6 echo from the agent's own process (<see cref="Icmpv6Echo"/>), not from a <c>ping</c> program: a host
+/// without one must not read as a host without its gateway. An echo that cannot be sent for a reason on this host (no
+/// <c>CAP_NET_RAW</c>) is reported as "could not check", never as "did not answer".
 /// </remarks>
-/// <param name="pingCommand">The ping program (and any prefix); <c>ping</c> on a host.</param>
-internal sealed partial class ConnectivityCheck(CommandRunner runner, ILogger<ConnectivityCheck> logger, TimeProvider time, string pingCommand = "ping")
+internal sealed partial class ConnectivityCheck(Icmpv6Echo echo, ILogger<ConnectivityCheck> logger, TimeProvider time)
 {
     private static readonly TimeSpan RoundInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan ImdsAttemptTimeout = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan EchoTimeout = TimeSpan.FromSeconds(1);
 
     public async Task<ConnectivityResult> RunAsync(NetworkPlan plan, Func<CancellationToken, Task<bool>> imdsReachable, TimeSpan within,
         CancellationToken ct)
@@ -32,17 +31,25 @@ internal sealed partial class ConnectivityCheck(CommandRunner runner, ILogger<Co
             return new ConnectivityResult(false, $"interface name '{plan.InterfaceName}' is not a kernel interface name");
         var gateway = GatewayText(plan.Gateway, plan.InterfaceName);
         var started = time.GetTimestamp();
-        string? gatewayOk = null, imdsOk = null;
+        string? gatewayOk = null, imdsOk = null, gatewayUnchecked = null;
         var gatewayWhy = "not tried";
         var imdsWhy = "not tried";
         while (true)
         {
             if (gatewayOk is null)
             {
-                var ping = await runner.RunAsync("ping-gateway", $"{pingCommand} -6 -c 1 -W 1 {gateway}", TimeSpan.FromSeconds(5), ct)
-                    .ConfigureAwait(false);
-                if (ping.Succeeded) gatewayOk = Elapsed(started);
-                else gatewayWhy = PingOutput.ErrorOf(ping.StandardError + ping.StandardOutput) ?? (ping.TimedOut ? "timed out" : "no reply");
+                var reply = await echo.SendAsync(plan.Gateway, plan.InterfaceName, EchoTimeout, ct).ConfigureAwait(false);
+                if (reply.Replied) gatewayOk = Elapsed(started);
+                else if (reply.CouldNotCheck) gatewayUnchecked = reply.Detail;
+                else gatewayWhy = reply.Detail;
+            }
+
+            if (gatewayUnchecked is not null)
+            {
+                // Asking again would not help, and the network is not to blame: say so, and let the caller keep the host safe.
+                var detail = $"the agent could not check gateway {gateway}: {gatewayUnchecked}";
+                LogUnchecked(logger, detail);
+                return new ConnectivityResult(false, detail);
             }
 
             if (imdsOk is null)
@@ -94,4 +101,7 @@ internal sealed partial class ConnectivityCheck(CommandRunner runner, ILogger<Co
 
     [LoggerMessage(EventId = 311, Level = LogLevel.Error, Message = "Connectivity lost after netplan apply: {Detail}")]
     private static partial void LogUnreachable(ILogger logger, string detail);
+
+    [LoggerMessage(EventId = 312, Level = LogLevel.Error, Message = "Connectivity not checked after netplan apply: {Detail}")]
+    private static partial void LogUnchecked(ILogger logger, string detail);
 }

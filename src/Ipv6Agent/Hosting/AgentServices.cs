@@ -22,7 +22,7 @@ internal static class AgentServices
         services.AddSingleton(sp => new ImdsClient(options.Imds, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ImdsClient>>()));
         services.AddSingleton<DockerVersionReader>();
         services.AddSingleton<CommandRunner>();
-        services.AddSingleton(sp => new ConnectivityCheck(sp.GetRequiredService<CommandRunner>(), sp.GetRequiredService<ILogger<ConnectivityCheck>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ConnectivityCheck(new Icmpv6Echo(), sp.GetRequiredService<ILogger<ConnectivityCheck>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<EngineWaiter>();
         services.AddSingleton(sp => new PassJournal(options.Root, sp.GetRequiredService<ILogger<PassJournal>>()));
         services.AddSingleton<HostApplier>();

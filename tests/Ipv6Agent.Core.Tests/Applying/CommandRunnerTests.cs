@@ -36,6 +36,46 @@ public sealed class CommandRunnerTests
         Assert.Contains("not found", result.StandardError);
     }
 
+    [Theory]
+    [InlineData("PATH=/nonexistent; netplan apply", "`netplan` not found: install netplan.io")]
+    [InlineData("PATH=/nonexistent; systemctl restart docker", "`systemctl` not found: install systemd")]
+    [InlineData("bash -c 'PATH=/nonexistent; nft -f -'", "`nft` not found: install nftables")]
+    [InlineData("/nonexistent/sbin/netplan apply", "`netplan` not found: install netplan.io")]
+    [InlineData("env /nonexistent/docker restart", "`docker` not found: install docker.io")]
+    [InlineData("PATH=/nonexistent; frobnicate", "`frobnicate` not found: install the package that provides it")]
+    [InlineData("exit 127", "a program it runs was not found (exit 127)")]
+    public async Task Run_ProgramMissing_SaysWhichAndWhatToInstallNotThatTheNetworkFailed(string commandLine, string why)
+    {
+        var result = await Runner.RunAsync("netplan-apply", commandLine, TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(why, result.NotRunnable);
+        Assert.Equal($"netplan-apply ({commandLine}) could not run: {why}", result.Describe());
+    }
+
+    [Fact]
+    public async Task Run_ProgramNotExecutable_SaysSo()
+    {
+        using var root = new ScratchRoot();
+        var script = Path.Join(root.Path, "netplan");
+        File.WriteAllText(script, "#!/bin/sh\n");
+
+        var result = await Runner.RunAsync("netplan-apply", $"{script} apply", TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.Equal(126, result.ExitCode);
+        Assert.Equal($"`{script}` is not executable", result.NotRunnable);
+    }
+
+    [Fact]
+    public async Task Run_FailingWithOtherCodes_IsNotCalledMissing()
+    {
+        var result = await Runner.RunAsync("netplan-apply", "echo 'gateway: not found' >&2; exit 1", TimeSpan.FromSeconds(10),
+            TestContext.Current.CancellationToken);
+
+        Assert.Null(result.NotRunnable);
+        Assert.Equal("netplan-apply (echo 'gateway: not found' >&2; exit 1) exited with 1: gateway: not found", result.Describe());
+    }
+
     [Fact]
     public async Task Run_StdinIsClosed_SoAQuestionFailsInsteadOfHanging()
     {

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using Ipv6Agent.Addressing;
-using Ipv6Agent.Applying;
 using Ipv6Agent.Planning;
 using Ipv6Agent.Testing.Docker;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -47,9 +46,10 @@ public sealed class ConnectivityCheckTests(GatewayLinkFixture link) : IClassFixt
         AddressSource.Block, MacAddress.Parse("02:00:00:00:00:01"), "eni-0123456789abcdef0", "ens5", "ens5",
         [], IPAddress.Parse(gateway), IPNetwork.Parse("2001:db8:1::8/126"), IPAddress.Parse("2001:db8:1::9"));
 
-    private ConnectivityCheck NewCheck() => new(
-        new CommandRunner(NullLogger<CommandRunner>.Instance, TimeProvider.System), NullLogger<ConnectivityCheck>.Instance,
-        TimeProvider.System, pingCommand: $"ip netns exec {link.Host.Name} ping");
+    /// <summary>The check as the agent runs it, its echo sent from the test host namespace (the agent runs inside its own).</summary>
+    private ConnectivityCheck NewCheck(bool withoutNetRaw = false) => new(
+        new Icmpv6Echo(open => NamespaceThread.Run(link.Host.Path, open, withoutNetRaw)), NullLogger<ConnectivityCheck>.Instance,
+        TimeProvider.System);
 
     [Fact]
     public async Task Run_GatewayAndImdsAnswer_IsOk()
@@ -106,5 +106,28 @@ public sealed class ConnectivityCheckTests(GatewayLinkFixture link) : IClassFixt
         var result = await NewCheck().RunAsync(plan, _ => Task.FromResult(true), TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
 
         Assert.Equal(new ConnectivityResult(false, "interface name 'ens5; reboot' is not a kernel interface name"), result);
+    }
+
+    [Fact]
+    public async Task Run_NoCapNetRaw_SaysItCouldNotCheckNotThatTheGatewayIsSilent()
+    {
+        var result = await NewCheck(withoutNetRaw: true).RunAsync(PlanWithGateway("fe80::1"), _ => Task.FromResult(true),
+            TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+
+        Assert.False(result.Ok);
+        Assert.StartsWith("the agent could not check gateway fe80::1%ens5: could not open an ICMPv6 socket: ", result.Detail);
+        Assert.EndsWith("the agent needs CAP_NET_RAW (it runs as root in ipv6-agent.service)", result.Detail);
+        Assert.DoesNotContain("did not answer", result.Detail);
+    }
+
+    [Fact]
+    public async Task Run_InterfaceMissing_SaysSo()
+    {
+        var plan = PlanWithGateway("fe80::1") with { InterfaceName = "ens9" };
+
+        var result = await NewCheck().RunAsync(plan, _ => Task.FromResult(true), TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+
+        Assert.False(result.Ok);
+        Assert.Equal("gateway fe80::1%ens9 did not answer ping within 2 s (interface ens9 does not exist (No such device))", result.Detail);
     }
 }
