@@ -13,8 +13,9 @@ internal sealed partial class CommandRunner(ILogger<CommandRunner> logger, TimeP
     public const string Shell = "/bin/sh";
 
     /// <param name="name">What the command is for, as reported (<c>netplan-apply</c>).</param>
+    /// <param name="input">Written to the command's stdin (then closed), e.g. the rule set for <c>nft -f -</c>; <c>null</c>: none.</param>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled (the command is killed first).</exception>
-    public async Task<CommandResult> RunAsync(string name, string commandLine, TimeSpan timeout, CancellationToken ct)
+    public async Task<CommandResult> RunAsync(string name, string commandLine, TimeSpan timeout, CancellationToken ct, string? input = null)
     {
         var started = time.GetTimestamp();
         var info = new ProcessStartInfo(Shell)
@@ -25,6 +26,7 @@ internal sealed partial class CommandRunner(ILogger<CommandRunner> logger, TimeP
             UseShellExecute = false,
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
+            StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
         };
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(commandLine);
@@ -41,8 +43,25 @@ internal sealed partial class CommandRunner(ILogger<CommandRunner> logger, TimeP
         }
 
         LogStarted(logger, name, commandLine, process.Id);
+        if (input is not null)
+        {
+            try
+            {
+                await process.StandardInput.WriteAsync(input.AsMemory(), ct).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // It exited without reading all of it: its exit code and stderr say why.
+            }
+        }
         // No one will ever type into it: a command that asks a question must fail, not hang until the timeout.
-        process.StandardInput.Close();
+        try
+        {
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+        }
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
 

@@ -32,7 +32,7 @@ public sealed class DryRunTests
         Assert.Equal("fe80::1066:30ff:feb8:c008", (string?)plan["gateway"]);
         Assert.Equal("2001:db8:47b:ca03::8/126", (string?)plan["dockerCidr"]);
         Assert.Equal("2001:db8:47b:ca03::9", (string?)plan["dockerGateway"]);
-        Assert.Equal(["netplan-apply", "docker-restart"], report["actions"]!.AsArray().Select(a => (string?)a));
+        Assert.Equal(["netplan-apply", "docker-restart", "firewall-load"], report["actions"]!.AsArray().Select(a => (string?)a));
         Assert.Empty(report["checks"]!.AsArray());
 
         var changes = report["changes"]!.AsArray().ToDictionary(c => (string)c!["path"]!, c => c!);
