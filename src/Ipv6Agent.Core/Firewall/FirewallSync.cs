@@ -92,7 +92,7 @@ internal sealed partial class FirewallSync(AgentOptions options, CommandRunner c
         var upToDate = inKernel && string.Equals(currentRecord, table, StringComparison.Ordinal);
         var loadScript = staleScript + (upToDate ? "" : table);
         var ports = containers.Sum(c => c.Ports.Count);
-        var detail = $"published: {Count(containers.Select(c => c.Address).Distinct().Count(), "container")}, {Count(ports, "port")} open"
+        var detail = $"published: {Count(containers.Where(c => c.Ports.Count > 0).Select(c => c.Address).Distinct().Count(), "container")}, {Count(ports, "port")} open"
                      + (options.Firewall.Allow.Count > 0 ? $", allow {string.Join(" ", options.Firewall.Allow)}" : "")
                      + "; rules in place";
         var firewall = dockerError is null

@@ -18,8 +18,10 @@ internal sealed partial class FirewallWatcher(AgentOptions options, FirewallSync
     /// <summary>Events of one <c>docker run</c> (create, connect, start) come within a few milliseconds: one sync for all.</summary>
     private static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(30);
 
-    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(5);
+    // A failed connect to the engine's socket costs next to nothing, and a Docker restart must be followed within a
+    // second of the engine answering again.
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(1);
 
     public async Task RunAsync(CancellationToken ct)
     {
