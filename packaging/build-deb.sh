@@ -72,6 +72,7 @@ install -d "$root/DEBIAN" "$root/usr/bin" "$root/lib/systemd/system" "$root/etc/
   "$root/usr/share/doc/ipv6-agent"
 install -m 0755 "$binary" "$root/usr/bin/ipv6-agent"
 install -m 0644 "$here/systemd/ipv6-agent.service" "$root/lib/systemd/system/ipv6-agent.service"
+install -m 0644 "$here/systemd/ipv6-agent-firewall.service" "$root/lib/systemd/system/ipv6-agent-firewall.service"
 install -m 0644 "$here/config.yaml" "$root/etc/ipv6-agent/config.yaml"
 install -m 0644 "$here/README.md" "$root/usr/share/doc/ipv6-agent/README.md"
 install -m 0755 "$here/debian/postinst" "$here/debian/prerm" "$here/debian/postrm" "$root/DEBIAN/"
@@ -86,7 +87,7 @@ Maintainer: ipv6-agent maintainers <ipv6-agent@localhost>
 Section: net
 Priority: optional
 Installed-Size: $installed_size
-Depends: libc6, libgcc-s1, libstdc++6, iproute2
+Depends: libc6, libgcc-s1, libstdc++6, iproute2, nftables
 Recommends: docker.io | docker-ce, netplan.io
 Description: public IPv6 addresses for Docker containers on EC2
  An on-instance agent for EC2 Linux hosts: it reads the instance metadata

@@ -14,7 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 command -v dotnet >/dev/null || { say "the .NET 10 SDK is not on PATH (https://learn.microsoft.com/dotnet/core/install/linux-debian)"; exit 2; }
 
-packages=(docker.io netplan.io busybox-static iproute2 iputils-ping util-linux iptables systemd-container debootstrap dpkg-dev hyperfine)
+packages=(docker.io netplan.io busybox-static iproute2 iputils-ping util-linux iptables systemd-container debootstrap dpkg-dev hyperfine nftables)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -22,7 +22,7 @@ mirror=http://deb.debian.org/debian
 # systemd as PID 1 and dbus (systemctl), what the .deb depends on (iproute2), what install.sh
 # fetches a URL with (curl, ca-certificates), and netplan.io (with udev) to run `netplan apply` inside the
 # unit's sandbox for real.
-include=systemd,systemd-sysv,dbus,udev,iproute2,curl,ca-certificates,netplan.io,python3
+include=systemd,systemd-sysv,dbus,udev,iproute2,curl,ca-certificates,netplan.io,python3,nftables
 
 key=$(printf '%s %s %s' "$suite" "$mirror" "$include" | sha256sum | cut -c1-12)
 rootfs=$cache/$suite-$key

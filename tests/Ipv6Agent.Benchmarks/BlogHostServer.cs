@@ -43,7 +43,7 @@ internal static class BlogHostServer
 
         await using var imds = await FakeImdsServer.StartAsync(FakeImdsOptions.For(Instance1));
         var config = Path.Combine(Path.GetFullPath(directory), "config.yaml");
-        await File.WriteAllTextAsync(config, $"root: {root}\nimds:\n  endpoint: {imds.Endpoint}\napt:\n  fix-mirrors: never\n");
+        await File.WriteAllTextAsync(config, $"root: {root}\nimds:\n  endpoint: {imds.Endpoint}\napt:\n  fix-mirrors: never\ncommands:\n  firewall-load: cat >/dev/null\n");
 
         using var stop = new CancellationTokenSource();
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });

@@ -22,16 +22,18 @@ internal sealed partial class CommandRunner(ILogger<CommandRunner> logger, TimeP
     /// steps instead. (<c>systemctl stop</c> reaches it only through the unit's KillMode=mixed final SIGKILL.)
     /// </summary>
     /// <param name="name">What the command is for, as reported (<c>netplan-apply</c>).</param>
-    public Task<CommandResult> RunToCompletionAsync(string name, string commandLine, TimeSpan timeout) =>
-        RunCoreAsync(name, commandLine, timeout, ownSession: true, CancellationToken.None);
+    /// <param name="input">Written to the command's stdin (then closed), e.g. the rule set for <c>nft -f -</c>; <c>null</c>: none.</param>
+    public Task<CommandResult> RunToCompletionAsync(string name, string commandLine, TimeSpan timeout, string? input = null) =>
+        RunCoreAsync(name, commandLine, timeout, ownSession: true, input, CancellationToken.None);
 
     /// <summary>Runs a command that only looks (a probe): cancelling <paramref name="ct"/> kills it and its children.</summary>
     /// <param name="name">What the command is for, as reported (<c>ping-gateway</c>).</param>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled (the command is killed first).</exception>
     public Task<CommandResult> RunAsync(string name, string commandLine, TimeSpan timeout, CancellationToken ct) =>
-        RunCoreAsync(name, commandLine, timeout, ownSession: false, ct);
+        RunCoreAsync(name, commandLine, timeout, ownSession: false, input: null, ct);
 
-    private async Task<CommandResult> RunCoreAsync(string name, string commandLine, TimeSpan timeout, bool ownSession, CancellationToken ct)
+    private async Task<CommandResult> RunCoreAsync(string name, string commandLine, TimeSpan timeout, bool ownSession, string? input,
+        CancellationToken ct)
     {
         var started = time.GetTimestamp();
         // setsid execs in place (the child of a .NET process never leads a group), so the pid stays the shell's; --wait
@@ -45,6 +47,7 @@ internal sealed partial class CommandRunner(ILogger<CommandRunner> logger, TimeP
             UseShellExecute = false,
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
+            StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
         };
         if (inSession)
         {
@@ -66,8 +69,25 @@ internal sealed partial class CommandRunner(ILogger<CommandRunner> logger, TimeP
         }
 
         LogStarted(logger, name, commandLine, process.Id);
+        if (input is not null)
+        {
+            try
+            {
+                await process.StandardInput.WriteAsync(input.AsMemory(), ct).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // It exited without reading all of it: its exit code and stderr say why.
+            }
+        }
         // No one will ever type into it: a command that asks a question must fail, not hang until the timeout.
-        process.StandardInput.Close();
+        try
+        {
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+        }
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
 

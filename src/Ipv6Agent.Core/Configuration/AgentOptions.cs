@@ -23,6 +23,8 @@ public sealed record AgentOptions
 
     public ReconcileOptions Reconcile { get; init; } = new();
 
+    public FirewallOptions Firewall { get; init; } = new();
+
     public CommandOptions Commands { get; init; } = new();
 
     public DockerOptions Docker { get; init; } = new();
@@ -83,6 +85,12 @@ public sealed record CommandOptions
 {
     public string NetplanApply { get; init; } = "netplan apply";
     public string DockerRestart { get; init; } = "systemctl restart docker";
+
+    /// <summary>Gets the agent's whole IPv6 rule set (an nft script) on stdin.</summary>
+    public string FirewallLoad { get; init; } = "nft -f -";
+
+    /// <summary>Prints the host's rule set as nft JSON (read only: stale Docker NAT66 rules, the <c>no-nat</c> check).</summary>
+    public string FirewallRead { get; init; } = "nft -j list ruleset";
 }
 
 public sealed record DockerOptions

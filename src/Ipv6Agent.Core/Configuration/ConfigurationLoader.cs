@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using Ipv6Agent.Addressing;
+using Ipv6Agent.Firewall;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -71,8 +72,9 @@ public static partial class ConfigurationLoader
                 "apt" => options with { Apt = Apt(Map(value, key)) },
                 "probe" => options with { Probe = Probe(Map(value, key)) },
                 "reconcile" => options with { Reconcile = Reconcile(Map(value, key)) },
+                "firewall" => options with { Firewall = Firewall(Map(value, key)) },
                 "commands" => options with { Commands = Commands(Map(value, key)) },
-                _ => throw Unknown(key, "root, imds, interface, addressing, apt, probe, reconcile, commands"),
+                _ => throw Unknown(key, "root, imds, interface, addressing, apt, probe, reconcile, firewall, commands"),
             };
         }
         return options;
@@ -139,8 +141,33 @@ public static partial class ConfigurationLoader
     {
         "netplan-apply" => o with { NetplanApply = NonEmpty(value, "commands.netplan-apply") },
         "docker-restart" => o with { DockerRestart = NonEmpty(value, "commands.docker-restart") },
-        _ => throw Unknown("commands." + key, "netplan-apply, docker-restart"),
+        "firewall-load" => o with { FirewallLoad = NonEmpty(value, "commands.firewall-load") },
+        "firewall-read" => o with { FirewallRead = NonEmpty(value, "commands.firewall-read") },
+        _ => throw Unknown("commands." + key, "netplan-apply, docker-restart, firewall-load, firewall-read"),
     });
+
+    private static FirewallOptions Firewall(YamlMappingNode map) => Section(map, "firewall", new FirewallOptions(), (o, key, value) => key switch
+    {
+        "mode" => o with { Mode = Choice(value, "firewall.mode", FirewallMode.Published, ("published", FirewallMode.Published), ("open", FirewallMode.Open)) },
+        "allow" => o with { Allow = AllowedPorts(value) },
+        _ => throw Unknown("firewall." + key, "mode, allow"),
+    });
+
+    private static IReadOnlyList<ContainerPort> AllowedPorts(YamlNode node)
+    {
+        if (node is YamlScalarNode { Value: null or "" or "~" or "null" }) return [];
+        if (node is not YamlSequenceNode sequence)
+            throw new ConfigurationException("firewall.allow", "must be a list of ports (e.g. [tcp/22, udp/51820])");
+        var ports = new SortedSet<ContainerPort>();
+        foreach (var item in sequence.Children)
+        {
+            var text = item is YamlScalarNode { Value: { } v } ? v.Trim() : "";
+            if (!ContainerPort.TryParse(text, out var port))
+                throw new ConfigurationException("firewall.allow", $"'{text}' is not a port: tcp/N, udp/N or sctp/N with N from 1 to 65535 (e.g. tcp/22)");
+            ports.Add(port);
+        }
+        return [.. ports];
+    }
 
     private static T Section<T>(YamlMappingNode map, string section, T seed, Func<T, string, YamlNode, T> apply)
     {

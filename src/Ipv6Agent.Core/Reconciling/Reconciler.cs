@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Ipv6Agent.Applying;
 using Ipv6Agent.Configuration;
 using Ipv6Agent.Engine;
+using Ipv6Agent.Firewall;
 using Ipv6Agent.Host;
 using Ipv6Agent.Imds;
 using Ipv6Agent.Planning;
@@ -27,6 +28,7 @@ internal sealed partial class Reconciler(
     DockerVersionReader docker,
     HostApplier applier,
     DockerProbe probe,
+    FirewallSync firewall,
     StatusStore status,
     TimeProvider time,
     ILogger<Reconciler> logger)
@@ -73,6 +75,7 @@ internal sealed partial class Reconciler(
 
             if (dryRun)
             {
+                var wouldLoad = await firewall.PlanAsync(plan.DockerCidr, cancellationToken);
                 return new Report
                 {
                     Time = started,
@@ -80,8 +83,8 @@ internal sealed partial class Reconciler(
                     DryRun = true,
                     Instance = ReportBuilder.Instance(snapshot, plan),
                     Plan = ReportBuilder.Plan(plan),
-                    Changes = ReportBuilder.Changes(edits, withDiffs: true),
-                    Actions = HostApplier.ActionsFor(edits),
+                    Changes = [.. ReportBuilder.Changes(edits, withDiffs: true), .. FirewallSync.Changes(wouldLoad, withDiffs: true)],
+                    Actions = [.. HostApplier.ActionsFor(edits), .. wouldLoad.Script is null ? [] : new[] { "firewall-load" }],
                 };
             }
 
@@ -107,8 +110,12 @@ internal sealed partial class Reconciler(
             }
 
             applied = true;
+            // After Docker's restart (if any): stale NAT66 goes, and the containers are closed but for what they publish.
+            var rules = await firewall.SyncAsync(plan.DockerCidr, cancellationToken);
             var checks = (await probe.RunAsync(plan, options.Probe, cancellationToken))
                 .Append(HostAddressCheck.Run(plan, HostInspector.Addresses(options)))
+                .Append(rules.Firewall)
+                .Append(rules.NoNat)
                 .ToList();
             return new Report
             {
@@ -116,8 +123,8 @@ internal sealed partial class Reconciler(
                 Result = checks.All(c => c.Ok) ? ReportResult.Ok : ReportResult.Degraded,
                 Instance = ReportBuilder.Instance(snapshot, plan),
                 Plan = ReportBuilder.Plan(plan),
-                Changes = ReportBuilder.Changes(edits, withDiffs: false),
-                Actions = [.. recovered, .. outcome.Actions],
+                Changes = [.. ReportBuilder.Changes(edits, withDiffs: false), .. FirewallSync.Changes(rules.Plan, withDiffs: false)],
+                Actions = [.. recovered, .. outcome.Actions, .. rules.Actions],
                 Checks = checks,
             };
         }

@@ -1,6 +1,7 @@
 using Ipv6Agent.Applying;
 using Ipv6Agent.Configuration;
 using Ipv6Agent.Engine;
+using Ipv6Agent.Firewall;
 using Ipv6Agent.Host;
 using Ipv6Agent.Imds;
 using Ipv6Agent.Reconciling;
@@ -27,6 +28,8 @@ internal static class AgentServices
         services.AddSingleton(sp => new PassJournal(options.Root, sp.GetRequiredService<ILogger<PassJournal>>()));
         services.AddSingleton<HostApplier>();
         services.AddSingleton(sp => new DockerProbe(options.Docker.Endpoint, options.Root, sp.GetRequiredService<ILogger<DockerProbe>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<FirewallSync>();
+        services.AddSingleton<FirewallWatcher>();
         services.AddSingleton<StatusStore>();
         services.AddSingleton<Reconciler>();
         return services;

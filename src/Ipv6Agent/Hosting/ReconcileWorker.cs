@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Ipv6Agent.Configuration;
+using Ipv6Agent.Firewall;
 using Ipv6Agent.Reconciling;
 using Ipv6Agent.Reporting;
 using Microsoft.Extensions.Hosting;
@@ -15,6 +16,7 @@ namespace Ipv6Agent.Hosting;
 /// </summary>
 internal sealed partial class ReconcileWorker(
     Reconciler reconciler,
+    FirewallWatcher firewallWatcher,
     AgentOptions options,
     ISystemdNotifier notifier,
     TimeProvider time,
@@ -42,6 +44,14 @@ internal sealed partial class ReconcileWorker(
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Between passes, Docker's events keep the firewall's published ports current.
+        var watching = Task.Run(() => firewallWatcher.RunAsync(stoppingToken), CancellationToken.None);
+        await LoopAsync(stoppingToken);
+        await watching;
+    }
+
+    private async Task LoopAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -1,4 +1,5 @@
 using Ipv6Agent.Addressing;
+using Ipv6Agent.Firewall;
 
 namespace Ipv6Agent.Configuration;
 
@@ -71,6 +72,14 @@ public sealed class ConfigurationLoaderTests
     [InlineData("probe:\n  image: ''", "probe.image", "must not be empty")]
     [InlineData("commands:\n  netplan-apply: ''", "commands.netplan-apply", "must not be empty")]
     [InlineData("root: relative/dir", "root", "is not an absolute path")]
+    [InlineData("firewall:\n  mode: closed", "firewall.mode", "'closed' is not one of published, open")]
+    [InlineData("firewall:\n  allow: tcp/22", "firewall.allow", "must be a list of ports")]
+    [InlineData("firewall:\n  allow: [tcp/0]", "firewall.allow", "'tcp/0' is not a port")]
+    [InlineData("firewall:\n  allow: [icmp/1]", "firewall.allow", "'icmp/1' is not a port")]
+    [InlineData("firewall:\n  allow: [tcp/65536]", "firewall.allow", "'tcp/65536' is not a port")]
+    [InlineData("firewall:\n  allow: [22]", "firewall.allow", "'22' is not a port")]
+    [InlineData("firewall:\n  open: true", "firewall.open", "unknown key")]
+    [InlineData("commands:\n  firewall-load: ''", "commands.firewall-load", "must not be empty")]
     [InlineData("adressing: block", "adressing", "unknown key")]
     [InlineData("probe:\n  imgae: x", "probe.imgae", "unknown key")]
     public void Parse_BadValue_NamesTheKeyAndTheReason(string yaml, string key, string reason)
@@ -80,6 +89,22 @@ public sealed class ConfigurationLoaderTests
         Assert.Equal(key, error.Key);
         Assert.StartsWith(key + ": ", error.Message);
         Assert.Contains(reason, error.Message);
+    }
+
+    [Fact]
+    public void Parse_Firewall_ModeAllowAndCommands()
+    {
+        var options = ConfigurationLoader.Parse("firewall:\n  mode: open\n  allow: [udp/51820, tcp/22, TCP/22]\ncommands:\n  firewall-load: cat >/dev/null\n  firewall-read: echo '{}'\n");
+
+        Assert.Equal(FirewallMode.Open, options.Firewall.Mode);
+        Assert.Equal([new ContainerPort(TransportProtocol.Tcp, 22), new ContainerPort(TransportProtocol.Udp, 51820)], options.Firewall.Allow);
+        Assert.Equal("cat >/dev/null", options.Commands.FirewallLoad);
+        Assert.Equal("echo '{}'", options.Commands.FirewallRead);
+        var defaults = ConfigurationLoader.Parse("");
+        Assert.Equal(FirewallMode.Published, defaults.Firewall.Mode);
+        Assert.Empty(defaults.Firewall.Allow);
+        Assert.Equal("nft -f -", defaults.Commands.FirewallLoad);
+        Assert.Equal("nft -j list ruleset", defaults.Commands.FirewallRead);
     }
 
     [Fact]

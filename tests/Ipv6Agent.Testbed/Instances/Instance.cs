@@ -166,6 +166,8 @@ internal sealed class Instance
 
             await Cmd.SysctlAsync(Namespace, "net.ipv6.conf.all.forwarding", "0");
             await Cmd.SysctlAsync(Namespace, "net.ipv6.conf.default.forwarding", "0");
+            // The kernel forgets every firewall rule at a reboot.
+            (await Cmd.RunAsync("ip", "netns", "exec", Namespace, "nft", "flush", "ruleset")).Check();
             RenderCloudInit();
         }
         else
@@ -178,7 +180,21 @@ internal sealed class Instance
         (await RunScriptAsync("networkd-start")).Check();
         (await RunScriptAsync("ec2-link")).Check();
         await WaitOnlineAsync();
+        await LoadBootFirewallAsync();
         (await RunScriptAsync("dockerd-start")).Check();
+    }
+
+    /// <summary>
+    /// ipv6-agent-firewall.service, ordered before docker.service: the agent's closed rule set, when it saved one, so no
+    /// container Docker restarts is open before the agent's first pass.
+    /// </summary>
+    private async Task LoadBootFirewallAsync()
+    {
+        var rules = PathOf("/var/lib/ipv6-agent/firewall-boot.nft");
+        if (File.Exists(rules))
+        {
+            (await Cmd.RunAsync("ip", "netns", "exec", Namespace, "nft", "-f", rules)).Check();
+        }
     }
 
     /// <summary>

@@ -67,9 +67,12 @@ internal static class BlogHost
             "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe80000000000000106630fffeb8c008 00000400 00000001 00000000 00000003     ens5\n")
         .With("/proc/net/route", "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n");
 
-    /// <summary>A config that points the agent at the temp root, the fake IMDS, and no Docker engine.</summary>
+    /// <summary>
+    /// A config that points the agent at the temp root, the fake IMDS, and no Docker engine. The firewall goes to
+    /// <c>cat</c>: these tests run in this machine's own network namespace, whose rules must never change.
+    /// </summary>
     public static string Config(TempRoot root, Uri imds, string extra = "") =>
-        WriteConfig($"root: {root.Path}\nimds:\n  endpoint: {imds}\napt:\n  fix-mirrors: always\n{extra}");
+        WriteConfig($"root: {root.Path}\nimds:\n  endpoint: {imds}\napt:\n  fix-mirrors: always\ncommands:\n  firewall-load: cat >/dev/null\n{extra}");
 
     public static string WriteConfig(string yaml)
     {

@@ -32,7 +32,7 @@ public sealed class DryRunTests
         Assert.Equal("fe80::1066:30ff:feb8:c008", (string?)plan["gateway"]);
         Assert.Equal("2001:db8:47b:ca03::8/126", (string?)plan["dockerCidr"]);
         Assert.Equal("2001:db8:47b:ca03::9", (string?)plan["dockerGateway"]);
-        Assert.Equal(["netplan-apply", "docker-restart"], report["actions"]!.AsArray().Select(a => (string?)a));
+        Assert.Equal(["netplan-apply", "docker-restart", "firewall-load"], report["actions"]!.AsArray().Select(a => (string?)a));
         Assert.Empty(report["checks"]!.AsArray());
 
         var changes = report["changes"]!.AsArray().ToDictionary(c => (string)c!["path"]!, c => c!);
@@ -46,6 +46,10 @@ public sealed class DryRunTests
         // This host has no IPv4 default route: apt must be told to use IPv6.
         Assert.Equal("create", (string?)changes["/etc/apt/apt.conf.d/99ipv6-agent-force-ipv6"]["action"]);
         Assert.Equal("unchanged", (string?)changes["/etc/netplan/50-cloud-init.yaml"]["action"]);
+        // The rule set it would load (no Docker answers: every container port closed), and the boot-time copy.
+        Assert.Equal("create", (string?)changes["/run/ipv6-agent/firewall.nft"]["action"]);
+        Assert.Contains("+\t\tip6 daddr 2001:db8:47b:ca03::8/126 iifname != \"docker0\" jump inbound", (string?)changes["/run/ipv6-agent/firewall.nft"]["diff"]);
+        Assert.Equal("create", (string?)changes["/var/lib/ipv6-agent/firewall-boot.nft"]["action"]);
         Assert.Equal(before, root.Fingerprint());
         Assert.DoesNotContain("/run/ipv6-agent/status.json", root.Fingerprint().Keys);
     }

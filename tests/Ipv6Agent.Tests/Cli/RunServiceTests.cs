@@ -18,7 +18,7 @@ public sealed class RunServiceTests
         var socketPath = Path.Combine(root.Path, "notify.sock");
         using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(socketPath));
-        var config = BlogHost.WriteConfig($"root: {root.Path}\nimds:\n  endpoint: http://127.0.0.1:9\nreconcile:\n  interval: 1h\n");
+        var config = BlogHost.WriteConfig($"root: {root.Path}\nimds:\n  endpoint: http://127.0.0.1:9\nreconcile:\n  interval: 1h\ncommands:\n  firewall-load: cat >/dev/null\n");
         var info = new ProcessStartInfo(await AgentBinary.PathAsync(), ["--config", config, "run"])
         {
             RedirectStandardError = true,
