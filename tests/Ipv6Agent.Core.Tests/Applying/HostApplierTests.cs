@@ -132,6 +132,24 @@ public sealed class HostApplierTests
         Assert.False(host.HasJournal);
     }
 
+    /// <summary>
+    /// Issue 8 items 3 and 5: a bug after netplan was applied (here an edit whose mode .NET refuses) is not an expected failure,
+    /// but the host must still end as it was, and the outcome says "internal error".
+    /// </summary>
+    [Fact]
+    public async Task Apply_UnexpectedExceptionAfterNetplanApplied_PutsEverythingBackAndReportsAnInternalError()
+    {
+        await using var host = await ApplierHost.StartAsync();
+        var edits = ApplierHost.Edits().Select(e => e.Role == FileRole.Sysctl ? e with { Mode = (UnixFileMode)0x10000 } : e).ToList();
+
+        var outcome = await host.Applier().ApplyAsync(Rendering.BlogPlan.Create(), edits, Ct);
+
+        Assert.StartsWith("internal error: ArgumentException: ", outcome.Error);
+        Assert.EndsWith("; every file this pass wrote was put back; netplan applied again", outcome.Error);
+        Assert.Equal(["netplan-apply new-netplan", "netplan-apply absent"], host.Runs);
+        AssertAsBefore(host);
+    }
+
     /// <summary>Issue 8 item 7: a Docker failure puts back every file, netplan, Docker, and forwarding.</summary>
     [Theory]
     [InlineData(true)]
