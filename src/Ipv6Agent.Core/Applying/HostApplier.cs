@@ -144,9 +144,11 @@ internal sealed partial class HostApplier(
         {
             // A bug, not an expected failure: the host must still end as it was, and the report must say what happened.
             LogInternalError(logger, e);
+            var wrote = undo.Files.Applied.Count > 0;
             await RollBackAsync(undo);
             return new ApplyOutcome(undo.Actions,
-                $"internal error: {e.GetType().Name}: {e.Message}; every file this pass wrote was put back{AlsoUndone(undo)}");
+                $"internal error: {e.GetType().Name}: {e.Message}; " +
+                (wrote ? "every file this pass wrote was put back" : "nothing was written") + AlsoUndone(undo));
         }
     }
 
@@ -233,7 +235,8 @@ internal sealed partial class HostApplier(
     /// </summary>
     private async Task RollBackAsync(Undo undo)
     {
-        LogRollingBack(logger);
+        // A transaction whose step failed has put its files back already; say "rolling back" only when there is more to undo.
+        if (undo.Files.Applied.Count > 0 || undo.NetplanApplied || undo.ForwardingEnabled || undo.DockerRestarted) LogRollingBack(logger);
         undo.Files.Rollback();
         if (undo.NetplanApplied)
         {
