@@ -170,6 +170,45 @@ public sealed class HostApplierTests
         AssertAsBefore(host);
     }
 
+    /// <summary>
+    /// Issue 8 item 5: a file the rollback cannot put back (its folder made immutable while Docker restarted) is named in the
+    /// error, not claimed restored, and the journal stays so the next pass puts it back.
+    /// </summary>
+    [Fact]
+    public async Task Apply_RollbackCannotPutAFileBack_SaysSoAndLeavesTheJournalForTheNextPass()
+    {
+        await using var host = await ApplierHost.StartAsync();
+        var docker = host.Root.Full("/etc/docker");
+        var probe = Path.Join(host.Root.Path, "chattr-probe");
+        Directory.CreateDirectory(probe);
+        var immutable = await new CommandRunner(Microsoft.Extensions.Logging.Abstractions.NullLogger<CommandRunner>.Instance, TimeProvider.System)
+            .RunToCompletionAsync("test", $"chattr +i {probe} && chattr -i {probe}", TimeSpan.FromSeconds(10));
+        Assert.SkipUnless(immutable.Succeeded, $"this file system has no immutable flag: {immutable.Describe()}");
+        try
+        {
+            var outcome = await host.Applier(dockerRestart: host.DockerLogs + $"; chattr +i {docker}; exit 1")
+                .ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
+
+            Assert.StartsWith("Docker did not come back after daemon.json changed (", outcome.Error);
+            Assert.EndsWith(
+                " Except: /etc/docker/daemon.json could not be put back; the next pass tries again " +
+                "(/var/lib/ipv6-agent/interrupted-pass.json), and the originals are in /var/lib/ipv6-agent/backup.",
+                outcome.Error);
+            Assert.Equal(ApplierHost.NewDaemonJson + "\n", host.Read(ApplierHost.DaemonJson));
+            Assert.Null(host.Read(ApplierHost.Netplan));
+            Assert.Equal("0\n", host.Forwarding);
+            Assert.True(host.HasJournal);
+        }
+        finally
+        {
+            await CommandAsync($"chattr -i {docker}");
+        }
+
+        await host.Applier().RecoverInterruptedPassAsync(Ct);
+
+        AssertAsBefore(host);
+    }
+
     [Fact]
     public async Task Apply_OnlyDockerChangesAndItFails_RunsNoNetplanApply()
     {
@@ -233,6 +272,13 @@ public sealed class HostApplierTests
             ["netplan-apply new-netplan", "docker-restart " + ApplierHost.NewDaemonJson, "netplan-apply absent", "docker-restart " + ApplierHost.OldDaemonJson],
             host.Runs);
         AssertAsBefore(host);
+    }
+
+    private static async Task CommandAsync(string commandLine)
+    {
+        var result = await new CommandRunner(Microsoft.Extensions.Logging.Abstractions.NullLogger<CommandRunner>.Instance, TimeProvider.System)
+            .RunToCompletionAsync("test", commandLine, TimeSpan.FromSeconds(10));
+        Assert.True(result.Succeeded, result.Describe());
     }
 
     private static async Task StopWhenAsync(string marker, CancellationTokenSource stop)
