@@ -76,10 +76,21 @@ internal sealed partial class FileTransaction(string root, AtomicFileWriter writ
             return new ApplyException($"{cause}; nothing was written, the next pass starts again from what is there now", inner);
         var written = _applied.Count;
         Rollback();
-        return new ApplyException($"{cause}; the {written} file(s) this pass had written were put back", inner);
+        if (NotPutBack.Count == 0) return new ApplyException($"{cause}; the {written} file(s) this pass had written were put back", inner);
+        return new ApplyException(
+            $"{cause}; {written - NotPutBack.Count} of the {written} file(s) this pass had written were put back, " +
+            $"{string.Join(", ", NotPutBack)} could not be (the next pass tries again; the originals are in {FileBackups.HostDirectory})", inner);
     }
 
-    /// <summary>Puts back the text each applied edit replaced (deleting files the pass created), last change first.</summary>
+    /// <summary>Files a rollback could not put back: they still hold this pass's text, and the journal must stay for the next pass.</summary>
+    public IReadOnlyList<string> NotPutBack => _notPutBack;
+
+    private readonly List<string> _notPutBack = [];
+
+    /// <summary>
+    /// Puts back the text each applied edit replaced (deleting files the pass created), last change first. A file that cannot be
+    /// put back is logged and listed in <see cref="NotPutBack"/>; the others are still put back.
+    /// </summary>
     public void Rollback()
     {
         for (var i = _applied.Count - 1; i >= 0; i--)
@@ -95,6 +106,7 @@ internal sealed partial class FileTransaction(string root, AtomicFileWriter writ
             {
                 // Keep going: putting back the other files matters more than this one; the backup still holds the original.
                 LogRollbackFailed(logger, edit.Path, e.Message, writer.Backups.BackupPathOf(edit.Path));
+                _notPutBack.Add(edit.Path);
             }
         }
 

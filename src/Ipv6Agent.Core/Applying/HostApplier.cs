@@ -96,7 +96,7 @@ internal sealed partial class HostApplier(
                 {
                     await RollBackAsync(undo);
                     return new ApplyOutcome(undo.Actions,
-                        $"After the netplan change, {failure}. The previous netplan files were restored and applied again; nothing else was changed.");
+                        $"After the netplan change, {failure}. The previous netplan files were restored and applied again; nothing else was changed.{NotPutBack(undo)}");
                 }
             }
 
@@ -120,7 +120,7 @@ internal sealed partial class HostApplier(
                     var why = restarted.Succeeded ? ready.Detail : restarted.Describe();
                     await RollBackAsync(undo);
                     return new ApplyOutcome(undo.Actions,
-                        $"Docker did not come back after daemon.json changed ({why}). Every file of this pass was restored and Docker restarted with its previous daemon.json.");
+                        $"Docker did not come back after daemon.json changed ({why}). Every file of this pass was restored and Docker restarted with its previous daemon.json.{NotPutBack(undo)}");
                 }
             }
 
@@ -144,9 +144,11 @@ internal sealed partial class HostApplier(
         {
             // A bug, not an expected failure: the host must still end as it was, and the report must say what happened.
             LogInternalError(logger, e);
+            var wrote = undo.Files.Applied.Count > 0;
             await RollBackAsync(undo);
             return new ApplyOutcome(undo.Actions,
-                $"internal error: {e.GetType().Name}: {e.Message}; every file this pass wrote was put back{AlsoUndone(undo)}");
+                $"internal error: {e.GetType().Name}: {e.Message}; " +
+                (wrote ? "every file this pass wrote was put back" : "nothing was written") + AlsoUndone(undo) + NotPutBack(undo));
         }
     }
 
@@ -158,6 +160,12 @@ internal sealed partial class HostApplier(
         return $"interrupted: the pass was asked to stop after it had written {undo.Files.Applied.Count} file(s){ran}; " +
                $"the next pass (the service's, or ipv6-agent apply) puts them back first ({PassJournal.HostPath})";
     }
+
+    /// <summary>What a rollback could not put back, when anything: the report must not claim more than was done.</summary>
+    private static string NotPutBack(Undo undo) => undo.Files.NotPutBack.Count == 0
+        ? ""
+        : $" Except: {string.Join(", ", undo.Files.NotPutBack)} could not be put back; the next pass tries again ({PassJournal.HostPath}), " +
+          $"and the originals are in {FileBackups.HostDirectory}.";
 
     private static string AlsoUndone(Undo undo)
     {
@@ -229,11 +237,12 @@ internal sealed partial class HostApplier(
 
     /// <summary>
     /// Puts every file of the pass back and undoes what ran on them, in reverse order. It runs to its end even when the pass
-    /// was asked to stop: a half rollback is worse than a late stop. The journal goes only when all of it is done.
+    /// was asked to stop: a half rollback is worse than a late stop. The journal goes only when every file was put back.
     /// </summary>
     private async Task RollBackAsync(Undo undo)
     {
-        LogRollingBack(logger);
+        // A transaction whose step failed has put its files back already; say "rolling back" only when there is more to undo.
+        if (undo.Files.Applied.Count > 0 || undo.NetplanApplied || undo.ForwardingEnabled || undo.DockerRestarted) LogRollingBack(logger);
         undo.Files.Rollback();
         if (undo.NetplanApplied)
         {
@@ -249,7 +258,8 @@ internal sealed partial class HostApplier(
             if (!ready.Ready) LogEngineStillDown(logger, ready.Detail);
         }
 
-        journal.Complete();
+        // A file still holding this pass's text keeps the journal: the next pass puts it back and re-runs the commands.
+        if (undo.Files.NotPutBack.Count == 0) journal.Complete();
     }
 
     private Task<CommandResult> RunAsync(string name, string commandLine) =>

@@ -153,8 +153,7 @@ internal sealed partial class Reconciler(
         {
             // A bug. The service and apply must still end the pass with a report, so status does not show an older one.
             LogPassCrashed(logger, e);
-            return Failed(started, $"internal error: {e.GetType().Name}: {e.Message} (details: journalctl -u ipv6-agent)", snapshot, plan)
-                with { Actions = recovered };
+            return Failed(started, $"internal error: {e.GetType().Name}: {e.Message}", snapshot, plan) with { Actions = recovered };
         }
     }
 

@@ -26,16 +26,49 @@ internal sealed class ApplierHost : IAsyncDisposable
 
     private readonly List<IDisposable> _clients = [];
 
-    private ApplierHost(FakeImdsServer imds)
+    private ApplierHost(FakeImdsServer imds, bool blog)
     {
         Imds = imds;
         Root.Put(HostApplier.ForwardingPath, "0\n");
+        if (blog)
+        {
+            foreach (var (path, text) in BlogFiles) Root.Put(path, text);
+            return;
+        }
+
         Root.Put(Sources, OldSources + "\n");
         Root.Put(DaemonJson, OldDaemonJson + "\n");
     }
 
     public static async Task<ApplierHost> StartAsync() =>
-        new(await FakeImdsServer.StartAsync(FakeImdsOptions.For(FakeInstances.Blog)));
+        new(await FakeImdsServer.StartAsync(FakeImdsOptions.For(FakeInstances.Blog)), blog: false);
+
+    /// <summary>The blog's instance as EC2 leaves it after boot, for a whole pass (plan and render from these files).</summary>
+    public static async Task<ApplierHost> StartBlogAsync(FakeInstance? instance = null) =>
+        new(await FakeImdsServer.StartAsync(FakeImdsOptions.For(instance ?? FakeInstances.Blog)), blog: true);
+
+    private static readonly (string Path, string Text)[] BlogFiles =
+    [
+        ("/etc/netplan/50-cloud-init.yaml", """
+            network:
+                ethernets:
+                    ens5:
+                        dhcp4: true
+                        dhcp6: true
+                        match:
+                            macaddress: 12:fb:b4:8b:15:f8
+                        set-name: ens5
+                version: 2
+
+            """),
+        (DaemonJson, "{\n  \"log-driver\": \"json-file\"\n}\n"),
+        (Sources, OldSources + "\n"),
+        ("/etc/cloud/cloud.cfg", "datasource_list: [ Ec2 ]\n"),
+        ("/sys/class/net/lo/address", "00:00:00:00:00:00\n"),
+        ("/sys/class/net/ens5/address", FakeInstances.BlogMac + "\n"),
+        ("/proc/net/ipv6_route",
+            "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe80000000000000106630fffeb8c008 00000400 00000001 00000000 00000003     ens5\n"),
+    ];
 
     public ScratchRoot Root { get; } = new();
 
@@ -77,6 +110,7 @@ internal sealed class ApplierHost : IAsyncDisposable
         Imds = new ImdsOptions { Endpoint = Imds.Endpoint },
         Commands = new CommandOptions { NetplanApply = netplanApply ?? NetplanLogs, DockerRestart = dockerRestart ?? DockerLogs },
         Docker = new DockerOptions { Endpoint = new Uri("unix:///nonexistent/ipv6-agent-test.sock") },
+        Apt = new AptOptions { FixMirrors = MirrorFixMode.Always },
     };
 
     public HostApplier Applier(string? netplanApply = null, string? dockerRestart = null, bool gatewayAnswers = true) =>

@@ -132,6 +132,24 @@ public sealed class HostApplierTests
         Assert.False(host.HasJournal);
     }
 
+    /// <summary>
+    /// Issue 8 items 3 and 5: a bug after netplan was applied (here an edit whose mode .NET refuses) is not an expected failure,
+    /// but the host must still end as it was, and the outcome says "internal error".
+    /// </summary>
+    [Fact]
+    public async Task Apply_UnexpectedExceptionAfterNetplanApplied_PutsEverythingBackAndReportsAnInternalError()
+    {
+        await using var host = await ApplierHost.StartAsync();
+        var edits = ApplierHost.Edits().Select(e => e.Role == FileRole.Sysctl ? e with { Mode = (UnixFileMode)0x10000 } : e).ToList();
+
+        var outcome = await host.Applier().ApplyAsync(Rendering.BlogPlan.Create(), edits, Ct);
+
+        Assert.StartsWith("internal error: ArgumentException: ", outcome.Error);
+        Assert.EndsWith("; every file this pass wrote was put back; netplan applied again", outcome.Error);
+        Assert.Equal(["netplan-apply new-netplan", "netplan-apply absent"], host.Runs);
+        AssertAsBefore(host);
+    }
+
     /// <summary>Issue 8 item 7: a Docker failure puts back every file, netplan, Docker, and forwarding.</summary>
     [Theory]
     [InlineData(true)]
@@ -149,6 +167,45 @@ public sealed class HostApplierTests
         Assert.Equal(
             ["netplan-apply new-netplan", "docker-restart " + ApplierHost.NewDaemonJson, "netplan-apply absent", "docker-restart " + ApplierHost.OldDaemonJson],
             host.Runs);
+        AssertAsBefore(host);
+    }
+
+    /// <summary>
+    /// Issue 8 item 5: a file the rollback cannot put back (its folder made immutable while Docker restarted) is named in the
+    /// error, not claimed restored, and the journal stays so the next pass puts it back.
+    /// </summary>
+    [Fact]
+    public async Task Apply_RollbackCannotPutAFileBack_SaysSoAndLeavesTheJournalForTheNextPass()
+    {
+        await using var host = await ApplierHost.StartAsync();
+        var docker = host.Root.Full("/etc/docker");
+        var probe = Path.Join(host.Root.Path, "chattr-probe");
+        Directory.CreateDirectory(probe);
+        var immutable = await new CommandRunner(Microsoft.Extensions.Logging.Abstractions.NullLogger<CommandRunner>.Instance, TimeProvider.System)
+            .RunToCompletionAsync("test", $"chattr +i {probe} && chattr -i {probe}", TimeSpan.FromSeconds(10));
+        Assert.SkipUnless(immutable.Succeeded, $"this file system has no immutable flag: {immutable.Describe()}");
+        try
+        {
+            var outcome = await host.Applier(dockerRestart: host.DockerLogs + $"; chattr +i {docker}; exit 1")
+                .ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
+
+            Assert.StartsWith("Docker did not come back after daemon.json changed (", outcome.Error);
+            Assert.EndsWith(
+                " Except: /etc/docker/daemon.json could not be put back; the next pass tries again " +
+                "(/var/lib/ipv6-agent/interrupted-pass.json), and the originals are in /var/lib/ipv6-agent/backup.",
+                outcome.Error);
+            Assert.Equal(ApplierHost.NewDaemonJson + "\n", host.Read(ApplierHost.DaemonJson));
+            Assert.Null(host.Read(ApplierHost.Netplan));
+            Assert.Equal("0\n", host.Forwarding);
+            Assert.True(host.HasJournal);
+        }
+        finally
+        {
+            await CommandAsync($"chattr -i {docker}");
+        }
+
+        await host.Applier().RecoverInterruptedPassAsync(Ct);
+
         AssertAsBefore(host);
     }
 
@@ -215,6 +272,13 @@ public sealed class HostApplierTests
             ["netplan-apply new-netplan", "docker-restart " + ApplierHost.NewDaemonJson, "netplan-apply absent", "docker-restart " + ApplierHost.OldDaemonJson],
             host.Runs);
         AssertAsBefore(host);
+    }
+
+    private static async Task CommandAsync(string commandLine)
+    {
+        var result = await new CommandRunner(Microsoft.Extensions.Logging.Abstractions.NullLogger<CommandRunner>.Instance, TimeProvider.System)
+            .RunToCompletionAsync("test", commandLine, TimeSpan.FromSeconds(10));
+        Assert.True(result.Succeeded, result.Describe());
     }
 
     private static async Task StopWhenAsync(string marker, CancellationTokenSource stop)
