@@ -126,7 +126,7 @@ public static partial class ConfigurationLoader
 
     private static ProbeOptions Probe(YamlMappingNode map) => Section(map, "probe", new ProbeOptions(), (o, key, value) => key switch
     {
-        "image" => o with { Image = NonEmpty(value, "probe.image") },
+        "image" => o with { Image = Image(NonEmpty(value, "probe.image")) },
         "targets" => o with { Targets = Targets(value) },
         _ => throw Unknown("probe." + key, "image, targets"),
     });
@@ -186,6 +186,9 @@ public static partial class ConfigurationLoader
             return uri;
         throw new ConfigurationException("imds.endpoint", $"'{text}' is neither 'auto' nor an http URL of the service's root (e.g. http://[fd00:ec2::254])");
     }
+
+    private static string Image(string text) =>
+        Verifying.ImageReference.TryParse(text, out _, out var why) ? text : throw new ConfigurationException("probe.image", $"'{Quoted(text)}' {why}");
 
     private static MacAddress? Interface(string text) =>
         text == "auto" ? null

@@ -24,6 +24,8 @@ public static class Planner
                 $"No network interface on this host has MAC {eni.Mac} (ENI {eni.InterfaceId}), and no netplan file names one for it. " +
                 "Check that the ENI is attached to this instance, or set 'interface:' in the configuration to another ENI's MAC.");
         var netplanId = entry?.Id ?? interfaceName;
+        HostNames.CheckInterface(interfaceName, kernelName is not null ? "/sys/class/net" : entry!.DefinedIn);
+        HostNames.CheckNetplanId(netplanId, entry?.DefinedIn);
 
         var (source, dockerCidr) = ChooseDockerCidr(eni, interfaceName, mode);
         var hostAddresses = eni.Ipv6s

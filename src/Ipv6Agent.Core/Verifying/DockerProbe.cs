@@ -87,8 +87,11 @@ internal sealed partial class DockerProbe(Uri endpoint, string root, ILogger<Doc
     private async Task<string?> EnsureImageAsync(DockerClient client, string image, CancellationToken ct)
     {
         if (await HasImageAsync(client, image, ct).ConfigureAwait(false)) return null;
+        // The configuration refuses a bad reference (exit 78); options built in code are held to the same grammar here.
+        if (!ImageReference.TryParse(image, out var reference, out var why))
+            return $"probe image '{image}' {why}";
         LogPulling(logger, image);
-        var (repository, tag) = SplitImage(image);
+        var (repository, tag) = (reference.Repository, reference.PullTag);
         string? error = null;
         var progress = new Progress<JSONMessage>(m => error = m.Error?.Message ?? error);
         using var pull = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -301,10 +304,11 @@ internal sealed partial class DockerProbe(Uri endpoint, string root, ILogger<Doc
         }
     }
 
+    /// <summary>What a pull of <paramref name="image"/> asks the engine for (see <see cref="ImageReference.PullTag"/>).</summary>
     internal static (string Repository, string Tag) SplitImage(string image)
     {
-        var colon = image.LastIndexOf(':');
-        return colon > image.LastIndexOf('/') ? (image[..colon], image[(colon + 1)..]) : (image, "latest");
+        var reference = ImageReference.Parse(image);
+        return (reference.Repository, reference.PullTag);
     }
 
     private static string ApiMessage(DockerApiException e)

@@ -70,6 +70,10 @@ public sealed class ConfigurationLoaderTests
     [InlineData("probe:\n  targets: 2001:db8::e", "probe.targets", "must be a list")]
     [InlineData("probe:\n  targets: ['not a host!']", "probe.targets", "'not a host!' is neither an IP address nor a host name")]
     [InlineData("probe:\n  image: ''", "probe.image", "must not be empty")]
+    [InlineData("probe:\n  image: BusyBox", "probe.image", "'BusyBox' is not an image reference")]
+    [InlineData("probe:\n  image: busybox@sha256:abc", "probe.image", "is not an image reference")]
+    [InlineData("probe:\n  image: busybox@sha256:0123456789abcdef0123456789abcdef", "probe.image", "sha256 digest that is not 64 lower-case hex digits")]
+    [InlineData("probe:\n  image: \"busybox:\\e[31m\"", "probe.image", "is not an image reference")]
     [InlineData("commands:\n  netplan-apply: ''", "commands.netplan-apply", "must not be empty")]
     [InlineData("root: relative/dir", "root", "is not an absolute path")]
     [InlineData("firewall:\n  mode: closed", "firewall.mode", "'closed' is not one of published, open")]
@@ -132,6 +136,15 @@ public sealed class ConfigurationLoaderTests
         var error = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Load(missing));
 
         Assert.Contains($"cannot read the configuration file {missing}", error.Message);
+    }
+
+    [Theory]
+    [InlineData("busybox@sha256:6d9ac9237a84afe1516540f40a0fafdc86859b2141954b4d643af7066d598b74")]
+    [InlineData("registry.local:5000/tools/busybox:1.36@sha256:6d9ac9237a84afe1516540f40a0fafdc86859b2141954b4d643af7066d598b74")]
+    [InlineData("[2001:db8::5]:5000/probe")]
+    public void Parse_ImageWithRegistryPortOrDigest_IsTakenAsWritten(string image)
+    {
+        Assert.Equal(image, ConfigurationLoader.Parse($"probe:\n  image: \"{image}\"").Probe.Image);
     }
 
     [Theory]

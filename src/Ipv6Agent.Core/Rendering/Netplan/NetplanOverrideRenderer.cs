@@ -20,12 +20,16 @@ public static class NetplanOverrideRenderer
 {
     public const string HostPath = "/etc/netplan/60-ipv6-agent.yaml";
 
+    /// <remarks>
+    /// Names come from the host (the planner refuses any that is not an interface name or a one-line netplan ID); they are
+    /// still written only quoted or escaped, so no name can end a comment or a scalar and start a key of its own.
+    /// </remarks>
     public static string Render(NetworkPlan plan)
     {
         var text = new StringBuilder()
             .Append("# Written by ipv6-agent; do not edit: the agent rewrites this file on every pass.\n")
             .Append(System.Globalization.CultureInfo.InvariantCulture,
-                $"# {plan.InterfaceName} keeps only its host addresses, statically, with DHCPv6 and router advertisements off,\n")
+                $"# {Reporting.SafeText.OneLine(plan.InterfaceName)} keeps only its host addresses, statically, with DHCPv6 and router advertisements off,\n")
             .Append(System.Globalization.CultureInfo.InvariantCulture,
                 $"# so the rest of the ENI's IPv6 addresses ({Ipv6.Format(plan.DockerCidr)}) can be routed to Docker's bridge.\n")
             .Append("# netplan merges this file into the other files' definition of the same ID.\n")

@@ -19,7 +19,11 @@ internal static partial class YamlText
             {
                 '"' => builder.Append("\\\""),
                 '\\' => builder.Append("\\\\"),
-                < ' ' => builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\x{(int)c:x2}"),
+                // Controls (C0, DEL, C1: NEL is a line break to YAML 1.1), line and paragraph separators, bidi controls,
+                // the BOM: escaped, so the scalar stays on its line and reads back exactly.
+                < '\u0100' when char.IsControl(c) => builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\x{(int)c:x2}"),
+                '\uFEFF' or '\u2028' or '\u2029' or '\u200E' or '\u200F' or '\u061C' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069')
+                    => builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
                 _ => builder.Append(c),
             };
         }
