@@ -36,11 +36,10 @@ public sealed class SandboxTests(SandboxRun run) : IClassFixture<SandboxRun>
     [InlineData("write /run/netplan")]
     [InlineData("icmpv6 echo")]
     [InlineData("netplan wrote a udev rule and a .link")]
-    [InlineData("pkeni0 has 2001:db8:5b::1")]
     public void Sandbox_Check_Passes(string check)
     {
         Assert.True(run.Start.ExitCode == 0, run.Start.Describe("systemctl start pk-sandbox") + "\n" + run.Output);
-        Assert.Contains($"ok {check}\n", run.Output, StringComparison.Ordinal);
+        Assert.True(run.Output.Contains($"ok {check}\n", StringComparison.Ordinal), run.Output);
     }
 }
 

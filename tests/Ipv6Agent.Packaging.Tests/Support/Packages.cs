@@ -34,7 +34,8 @@ internal static class Packages
         var result = await ProcessRun.RunAsync(
             Repository.Path("packaging", "build-deb.sh"),
             ["--arch", arch, "--out", Folder],
-            TimeSpan.FromMinutes(5),
+            // A self-contained publish and xz took over 5 min on a 2-core machine under load.
+            TimeSpan.FromMinutes(15),
             new Dictionary<string, string> { ["TMPDIR"] = Folder });
         if (result.ExitCode != 0)
         {
