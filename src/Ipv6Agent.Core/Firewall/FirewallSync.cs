@@ -43,16 +43,22 @@ internal sealed partial class FirewallSync(AgentOptions options, CommandRunner c
     }
 
     /// <summary>Reads everything and decides; changes nothing (the dry run).</summary>
-    public async Task<FirewallPlan> PlanAsync(IPNetwork cidr, CancellationToken ct)
+    /// <param name="readKernel">
+    /// <c>false</c> (a sync after a Docker event): trust the record of what was loaded instead of reading the host's rule
+    /// set, which costs an nft process as much as the load itself; stale Docker rules and the kernel's state are checked by
+    /// every pass.
+    /// </param>
+    public async Task<FirewallPlan> PlanAsync(IPNetwork cidr, CancellationToken ct, bool readKernel = true)
     {
-        var (ruleset, readError) = await ReadRulesetAsync(ct).ConfigureAwait(false);
+        var (ruleset, readError) = readKernel ? await ReadRulesetAsync(ct).ConfigureAwait(false) : (null, null);
         IReadOnlyList<string> stale = [];
         IReadOnlySet<long> removedRules = new HashSet<long>();
         if (ruleset is not null) stale = DockerLeftovers.RemovalStatements(ruleset, cidr, out removedRules);
         var currentRecord = ReadFile(LoadedPath);
         var currentBoot = ReadFile(BootPath);
         var hasTable = ruleset?.HasTable(RulesetRenderer.Family, RulesetRenderer.TableName) ?? currentRecord is not null;
-        var noNat = ruleset is null
+        var noNat = !readKernel ? new CheckReport("no-nat", true, "not checked between passes")
+            : ruleset is null
             ? new CheckReport("no-nat", false, $"cannot read the host's rule set ({options.Commands.FirewallRead}): {readError}")
             : DockerLeftovers.NoNatCheck(ruleset, cidr, removedRules);
         var staleScript = string.Concat(stale.Select(line => line + "\n"));
@@ -102,13 +108,14 @@ internal sealed partial class FirewallSync(AgentOptions options, CommandRunner c
     }
 
     /// <summary>Plans, then loads the script and writes the agent's files when they differ. Never throws but for cancellation.</summary>
-    public async Task<FirewallOutcome> SyncAsync(IPNetwork cidr, CancellationToken ct)
+    /// <param name="readKernel">See <see cref="PlanAsync"/>: <c>false</c> for the event watcher's syncs.</param>
+    public async Task<FirewallOutcome> SyncAsync(IPNetwork cidr, CancellationToken ct, bool readKernel = true)
     {
-        Cidr = cidr;
+        if (readKernel) Cidr = cidr;
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var plan = await PlanAsync(cidr, ct).ConfigureAwait(false);
+            var plan = await PlanAsync(cidr, ct, readKernel).ConfigureAwait(false);
             var actions = new List<string>();
             if (plan.Script is { } script)
             {

@@ -78,6 +78,20 @@ public sealed class FirewallSyncTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sync_AfterADockerEvent_TrustsItsRecordAndRunsNoRead_ThePassReadsTheKernel()
+    {
+        var sync = Sync();
+        await sync.SyncAsync(Cidr, TestContext.Current.CancellationToken);
+        await _ns.ExecCheckedAsync(["nft", "flush", "ruleset"], TestContext.Current.CancellationToken);
+
+        var onEvent = await sync.SyncAsync(Cidr, TestContext.Current.CancellationToken, readKernel: false);
+        var onPass = await sync.SyncAsync(Cidr, TestContext.Current.CancellationToken);
+
+        Assert.Empty(onEvent.Actions);
+        Assert.Equal(["firewall-load"], onPass.Actions);
+    }
+
+    [Fact]
     public async Task Sync_Docker28Leftovers_RemovedInTheSameTransaction_OthersRulesKept()
     {
         await _ns.ExecCheckedAsync(["sh", "-c", """
