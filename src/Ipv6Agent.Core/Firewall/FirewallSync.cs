@@ -66,7 +66,7 @@ internal sealed partial class FirewallSync(AgentOptions options, CommandRunner c
         if (options.Firewall.Mode == FirewallMode.Open)
         {
             var script = (stale.Count > 0 ? staleScript : "") + (hasTable ? RulesetRenderer.Removal() : "");
-            return new FirewallPlan(cidr, script.Length == 0 ? null : script, null, null, currentRecord, currentBoot, false, [], removedRules.Count,
+            return new FirewallPlan(cidr, script.Length == 0 ? null : script, null, null, currentRecord, currentBoot, false, [], removedRules.Count, staleScript,
                 new CheckReport("firewall", true, "open: every port of every container is reachable (firewall.mode: open)"), noNat);
         }
 
@@ -88,7 +88,7 @@ internal sealed partial class FirewallSync(AgentOptions options, CommandRunner c
             // Closing published ports because the engine is slow to answer would break running services; the rules loaded
             // last still describe them, and the next event or pass corrects them.
             var kept = new CheckReport("firewall", false, $"Docker does not answer ({dockerError}); the rules loaded before stay in place");
-            return new FirewallPlan(cidr, stale.Count > 0 ? staleScript : null, currentRecord, currentBoot, currentRecord, currentBoot, true, [], removedRules.Count, kept, noNat);
+            return new FirewallPlan(cidr, stale.Count > 0 ? staleScript : null, currentRecord, currentBoot, currentRecord, currentBoot, true, [], removedRules.Count, staleScript, kept, noNat);
         }
 
         containers ??= [];
@@ -104,7 +104,7 @@ internal sealed partial class FirewallSync(AgentOptions options, CommandRunner c
         var firewall = dockerError is null
             ? new CheckReport("firewall", true, detail)
             : new CheckReport("firewall", false, $"Docker does not answer ({dockerError}); every container port closed until it does");
-        return new FirewallPlan(cidr, loadScript.Length == 0 ? null : loadScript, table, boot, currentRecord, currentBoot, false, containers, removedRules.Count, firewall, noNat);
+        return new FirewallPlan(cidr, loadScript.Length == 0 ? null : loadScript, table, boot, currentRecord, currentBoot, false, containers, removedRules.Count, staleScript, firewall, noNat);
     }
 
     /// <summary>Plans, then loads the script and writes the agent's files when they differ. Never throws but for cancellation.</summary>
@@ -154,15 +154,16 @@ internal sealed partial class FirewallSync(AgentOptions options, CommandRunner c
     /// <summary>The agent's files as a dry run's changes (the rule set to load shown as the loaded record's diff).</summary>
     public static IReadOnlyList<ChangeReport> Changes(FirewallPlan plan, bool withDiffs)
     {
-        var shown = plan.Script is { } script && plan.LoadedRecord is not null && !plan.KeepLoaded ? script : plan.LoadedRecord;
+        // The loaded record's diff shows the whole transaction: Docker's stale rules it deletes, then the table.
+        var record = plan.KeepLoaded ? plan.CurrentRecord : plan.LoadedRecord;
         return
         [
-            Change(LoadedPath, plan.CurrentRecord, plan.KeepLoaded ? plan.CurrentRecord : plan.LoadedRecord, shown, withDiffs),
-            Change(BootPath, plan.CurrentBootRules, plan.KeepLoaded ? plan.CurrentBootRules : plan.BootRules, plan.BootRules, withDiffs),
+            Change(LoadedPath, plan.CurrentRecord, record, plan.StaleScript + record, withDiffs, plan.StaleScript.Length > 0),
+            Change(BootPath, plan.CurrentBootRules, plan.KeepLoaded ? plan.CurrentBootRules : plan.BootRules, plan.BootRules, withDiffs, false),
         ];
     }
 
-    private static ChangeReport Change(string path, string? current, string? desired, string? shown, bool withDiffs)
+    private static ChangeReport Change(string path, string? current, string? desired, string? shown, bool withDiffs, bool alwaysShow)
     {
         var action = (current, desired) switch
         {
@@ -172,7 +173,7 @@ internal sealed partial class FirewallSync(AgentOptions options, CommandRunner c
             _ when string.Equals(current, desired, StringComparison.Ordinal) => ChangeAction.Unchanged,
             _ => ChangeAction.Update,
         };
-        return new ChangeReport(path, action, withDiffs && action != ChangeAction.Unchanged ? Rendering.UnifiedDiff.Create(path, current, shown) : null);
+        return new ChangeReport(path, action, withDiffs && (action != ChangeAction.Unchanged || alwaysShow) ? Rendering.UnifiedDiff.Create(path, current, shown) : null);
     }
 
     private async Task<(NftRuleset? Ruleset, string? Error)> ReadRulesetAsync(CancellationToken ct)
