@@ -9,6 +9,8 @@ namespace Ipv6Agent.Firewall;
 /// <param name="BootRules">The new text of <see cref="FirewallSync.BootPath"/> (the closed rule set; <c>null</c>: none).</param>
 /// <param name="CurrentRecord">The text of <see cref="FirewallSync.LoadedPath"/> now.</param>
 /// <param name="CurrentBootRules">The text of <see cref="FirewallSync.BootPath"/> now.</param>
+/// <param name="StaleRules">How many of Docker's stale IPv6 rules the script deletes.</param>
+/// <param name="StaleScript">The statements that delete them (part of <see cref="Script"/>; empty when none).</param>
 /// <param name="KeepLoaded">Docker did not answer: the rules loaded before stay as they are, and the files too.</param>
 internal sealed record FirewallPlan(
     IPNetwork Cidr,
@@ -20,5 +22,6 @@ internal sealed record FirewallPlan(
     bool KeepLoaded,
     IReadOnlyList<PublishedContainer> Containers,
     int StaleRules,
+    string StaleScript,
     CheckReport Firewall,
     CheckReport NoNat);

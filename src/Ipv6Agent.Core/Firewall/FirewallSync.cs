@@ -43,16 +43,22 @@ internal sealed partial class FirewallSync(AgentOptions options, CommandRunner c
     }
 
     /// <summary>Reads everything and decides; changes nothing (the dry run).</summary>
-    public async Task<FirewallPlan> PlanAsync(IPNetwork cidr, CancellationToken ct)
+    /// <param name="readKernel">
+    /// <c>false</c> (a sync after a Docker event): trust the record of what was loaded instead of reading the host's rule
+    /// set, which costs an nft process as much as the load itself; stale Docker rules and the kernel's state are checked by
+    /// every pass.
+    /// </param>
+    public async Task<FirewallPlan> PlanAsync(IPNetwork cidr, CancellationToken ct, bool readKernel = true)
     {
-        var (ruleset, readError) = await ReadRulesetAsync(ct).ConfigureAwait(false);
+        var (ruleset, readError) = readKernel ? await ReadRulesetAsync(ct).ConfigureAwait(false) : (null, null);
         IReadOnlyList<string> stale = [];
         IReadOnlySet<long> removedRules = new HashSet<long>();
         if (ruleset is not null) stale = DockerLeftovers.RemovalStatements(ruleset, cidr, out removedRules);
         var currentRecord = ReadFile(LoadedPath);
         var currentBoot = ReadFile(BootPath);
         var hasTable = ruleset?.HasTable(RulesetRenderer.Family, RulesetRenderer.TableName) ?? currentRecord is not null;
-        var noNat = ruleset is null
+        var noNat = !readKernel ? new CheckReport("no-nat", true, "not checked between passes")
+            : ruleset is null
             ? new CheckReport("no-nat", false, $"cannot read the host's rule set ({options.Commands.FirewallRead}): {readError}")
             : DockerLeftovers.NoNatCheck(ruleset, cidr, removedRules);
         var staleScript = string.Concat(stale.Select(line => line + "\n"));
@@ -60,7 +66,7 @@ internal sealed partial class FirewallSync(AgentOptions options, CommandRunner c
         if (options.Firewall.Mode == FirewallMode.Open)
         {
             var script = (stale.Count > 0 ? staleScript : "") + (hasTable ? RulesetRenderer.Removal() : "");
-            return new FirewallPlan(cidr, script.Length == 0 ? null : script, null, null, currentRecord, currentBoot, false, [], removedRules.Count,
+            return new FirewallPlan(cidr, script.Length == 0 ? null : script, null, null, currentRecord, currentBoot, false, [], removedRules.Count, staleScript,
                 new CheckReport("firewall", true, "open: every port of every container is reachable (firewall.mode: open)"), noNat);
         }
 
@@ -82,7 +88,7 @@ internal sealed partial class FirewallSync(AgentOptions options, CommandRunner c
             // Closing published ports because the engine is slow to answer would break running services; the rules loaded
             // last still describe them, and the next event or pass corrects them.
             var kept = new CheckReport("firewall", false, $"Docker does not answer ({dockerError}); the rules loaded before stay in place");
-            return new FirewallPlan(cidr, stale.Count > 0 ? staleScript : null, currentRecord, currentBoot, currentRecord, currentBoot, true, [], removedRules.Count, kept, noNat);
+            return new FirewallPlan(cidr, stale.Count > 0 ? staleScript : null, currentRecord, currentBoot, currentRecord, currentBoot, true, [], removedRules.Count, staleScript, kept, noNat);
         }
 
         containers ??= [];
@@ -98,17 +104,18 @@ internal sealed partial class FirewallSync(AgentOptions options, CommandRunner c
         var firewall = dockerError is null
             ? new CheckReport("firewall", true, detail)
             : new CheckReport("firewall", false, $"Docker does not answer ({dockerError}); every container port closed until it does");
-        return new FirewallPlan(cidr, loadScript.Length == 0 ? null : loadScript, table, boot, currentRecord, currentBoot, false, containers, removedRules.Count, firewall, noNat);
+        return new FirewallPlan(cidr, loadScript.Length == 0 ? null : loadScript, table, boot, currentRecord, currentBoot, false, containers, removedRules.Count, staleScript, firewall, noNat);
     }
 
     /// <summary>Plans, then loads the script and writes the agent's files when they differ. Never throws but for cancellation.</summary>
-    public async Task<FirewallOutcome> SyncAsync(IPNetwork cidr, CancellationToken ct)
+    /// <param name="readKernel">See <see cref="PlanAsync"/>: <c>false</c> for the event watcher's syncs.</param>
+    public async Task<FirewallOutcome> SyncAsync(IPNetwork cidr, CancellationToken ct, bool readKernel = true)
     {
-        Cidr = cidr;
+        if (readKernel) Cidr = cidr;
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var plan = await PlanAsync(cidr, ct).ConfigureAwait(false);
+            var plan = await PlanAsync(cidr, ct, readKernel).ConfigureAwait(false);
             var actions = new List<string>();
             if (plan.Script is { } script)
             {
@@ -147,15 +154,16 @@ internal sealed partial class FirewallSync(AgentOptions options, CommandRunner c
     /// <summary>The agent's files as a dry run's changes (the rule set to load shown as the loaded record's diff).</summary>
     public static IReadOnlyList<ChangeReport> Changes(FirewallPlan plan, bool withDiffs)
     {
-        var shown = plan.Script is { } script && plan.LoadedRecord is not null && !plan.KeepLoaded ? script : plan.LoadedRecord;
+        // The loaded record's diff shows the whole transaction: Docker's stale rules it deletes, then the table.
+        var record = plan.KeepLoaded ? plan.CurrentRecord : plan.LoadedRecord;
         return
         [
-            Change(LoadedPath, plan.CurrentRecord, plan.KeepLoaded ? plan.CurrentRecord : plan.LoadedRecord, shown, withDiffs),
-            Change(BootPath, plan.CurrentBootRules, plan.KeepLoaded ? plan.CurrentBootRules : plan.BootRules, plan.BootRules, withDiffs),
+            Change(LoadedPath, plan.CurrentRecord, record, plan.StaleScript + record, withDiffs, plan.StaleScript.Length > 0),
+            Change(BootPath, plan.CurrentBootRules, plan.KeepLoaded ? plan.CurrentBootRules : plan.BootRules, plan.BootRules, withDiffs, false),
         ];
     }
 
-    private static ChangeReport Change(string path, string? current, string? desired, string? shown, bool withDiffs)
+    private static ChangeReport Change(string path, string? current, string? desired, string? shown, bool withDiffs, bool alwaysShow)
     {
         var action = (current, desired) switch
         {
@@ -165,7 +173,7 @@ internal sealed partial class FirewallSync(AgentOptions options, CommandRunner c
             _ when string.Equals(current, desired, StringComparison.Ordinal) => ChangeAction.Unchanged,
             _ => ChangeAction.Update,
         };
-        return new ChangeReport(path, action, withDiffs && action != ChangeAction.Unchanged ? Rendering.UnifiedDiff.Create(path, current, shown) : null);
+        return new ChangeReport(path, action, withDiffs && (action != ChangeAction.Unchanged || alwaysShow) ? Rendering.UnifiedDiff.Create(path, current, shown) : null);
     }
 
     private async Task<(NftRuleset? Ruleset, string? Error)> ReadRulesetAsync(CancellationToken ct)

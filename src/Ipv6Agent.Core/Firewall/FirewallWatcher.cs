@@ -84,7 +84,7 @@ internal sealed partial class FirewallWatcher(AgentOptions options, FirewallSync
             },
         }, new Signal(dirty.Writer), stop.Token);
         connected();
-        await ResyncAsync(cidr, "event stream (re)connected", ct).ConfigureAwait(false);
+        await ResyncAsync(cidr, "event stream (re)connected", ct, readKernel: true).ConfigureAwait(false);
 
         var reader = dirty.Reader;
         while (true)
@@ -100,13 +100,13 @@ internal sealed partial class FirewallWatcher(AgentOptions options, FirewallSync
             await Task.Delay(Coalesce, time, ct).ConfigureAwait(false);
             reader.TryRead(out _);
             // A pass may have planned a new CIDR meanwhile; the watcher follows it.
-            await ResyncAsync(sync.Cidr ?? cidr, "Docker event", ct).ConfigureAwait(false);
+            await ResyncAsync(sync.Cidr ?? cidr, "Docker event", ct, readKernel: false).ConfigureAwait(false);
         }
     }
 
-    private async Task ResyncAsync(System.Net.IPNetwork cidr, string why, CancellationToken ct)
+    private async Task ResyncAsync(System.Net.IPNetwork cidr, string why, CancellationToken ct, bool readKernel)
     {
-        var outcome = await sync.SyncAsync(cidr, ct).ConfigureAwait(false);
+        var outcome = await sync.SyncAsync(cidr, ct, readKernel).ConfigureAwait(false);
         if (outcome.Actions.Count > 0) LogSynced(logger, why, outcome.Firewall.Detail);
     }
 

@@ -78,6 +78,20 @@ public sealed class FirewallSyncTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sync_AfterADockerEvent_TrustsItsRecordAndRunsNoRead_ThePassReadsTheKernel()
+    {
+        var sync = Sync();
+        await sync.SyncAsync(Cidr, TestContext.Current.CancellationToken);
+        await _ns.ExecCheckedAsync(["nft", "flush", "ruleset"], TestContext.Current.CancellationToken);
+
+        var onEvent = await sync.SyncAsync(Cidr, TestContext.Current.CancellationToken, readKernel: false);
+        var onPass = await sync.SyncAsync(Cidr, TestContext.Current.CancellationToken);
+
+        Assert.Empty(onEvent.Actions);
+        Assert.Equal(["firewall-load"], onPass.Actions);
+    }
+
+    [Fact]
     public async Task Sync_Docker28Leftovers_RemovedInTheSameTransaction_OthersRulesKept()
     {
         await _ns.ExecCheckedAsync(["sh", "-c", """
@@ -102,6 +116,11 @@ public sealed class FirewallSyncTests : IAsyncLifetime
         var dryRun = await Sync().PlanAsync(Cidr, TestContext.Current.CancellationToken);
         Assert.Equal(9, dryRun.StaleRules);
         Assert.Contains("delete rule ip6 nat POSTROUTING handle ", dryRun.Script);
+        // The dry run's diff shows the whole transaction, the deletions first.
+        var diff = FirewallSync.Changes(dryRun, withDiffs: true)[0].Diff!;
+        Assert.Contains("+delete rule ip6 nat POSTROUTING handle ", diff);
+        Assert.Contains("+table ip6 ipv6_agent {", diff);
+        Assert.True(diff.IndexOf("+delete rule", StringComparison.Ordinal) < diff.IndexOf("+table ip6 ipv6_agent {", StringComparison.Ordinal));
 
         var outcome = await Sync().SyncAsync(Cidr, TestContext.Current.CancellationToken);
 
