@@ -1,5 +1,5 @@
-using System.Text;
 using Ipv6Agent.Configuration;
+using Ipv6Agent.Rendering;
 
 namespace Ipv6Agent.Applying;
 
@@ -13,8 +13,6 @@ internal sealed class AtomicFileWriter(string root, FileBackups backups, bool ba
     /// <summary>Suffix of the temp files; a leftover one (after a kill -9) is recognisable and harmless.</summary>
     public const string TempSuffix = ".ipv6-agent.tmp";
 
-    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
-
     public AtomicFileWriter(string root) : this(root, new FileBackups(root)) { }
 
     /// <summary>For the agent's own state (the status file): atomic, but with nothing worth backing up.</summary>
@@ -23,21 +21,29 @@ internal sealed class AtomicFileWriter(string root, FileBackups backups, bool ba
     public FileBackups Backups => backups;
 
     /// <summary>
-    /// Replaces <paramref name="hostPath"/> with <paramref name="text"/> (UTF-8, no BOM). An existing file keeps its owner, group
-    /// and mode; a new one gets <paramref name="newFileMode"/> and its missing parent directories 0755.
+    /// Replaces <paramref name="hostPath"/> with <paramref name="text"/>, encoded by <see cref="LosslessUtf8"/> (every byte the
+    /// text was read with comes back, a BOM too). An existing file keeps its owner, group and mode; a new one gets
+    /// <paramref name="newFileMode"/> and its missing parent directories 0755 (0700 in the agent's state), whatever the umask.
     /// </summary>
     public void Write(string hostPath, string text, UnixFileMode newFileMode) =>
-        WriteBytes(hostPath, Utf8NoBom.GetBytes(text), newFileMode);
+        WriteBytes(hostPath, LosslessUtf8.Encode(text), newFileMode);
 
+    /// <summary>
+    /// A symbolic link (e.g. a netplan file linked from elsewhere) is written through, resolved inside the root as a chroot
+    /// would (<see cref="RootedPath.Resolve"/>): the file it points to is replaced atomically and the link stays a link.
+    /// Renaming over the link itself would silently replace it with a plain file and cut the tie its owner set up.
+    /// </summary>
+    /// <exception cref="IOException">A link leads outside the root, or the path is not a regular file (a FIFO, a device).</exception>
     public void WriteBytes(string hostPath, ReadOnlySpan<byte> content, UnixFileMode newFileMode)
     {
-        var target = ResolveTarget(RootedPath.Combine(root, hostPath));
+        var target = RootedPath.Resolve(root, hostPath);
+        var existing = Posix.TryIdentify(target, followLinks: false);
+        if (existing is { Type: not FileKind.Regular } other) throw NotRegularFileException.For(hostPath, other.Type);
         var directory = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(directory, FileBackups.DirectoryMode);
+        FileBackups.CreateDirectories(root, RootedPath.HostPathOf(root, directory));
         if (backUp) backups.EnsureBackedUp(hostPath);
 
-        FileIdentity? owner = File.Exists(target) ? Posix.Identify(target) : null;
-        var mode = owner is null ? newFileMode : File.GetUnixFileMode(target);
+        var mode = existing?.Mode ?? newFileMode;
         var temp = Path.Join(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}{TempSuffix}");
         try
         {
@@ -45,14 +51,14 @@ internal sealed class AtomicFileWriter(string root, FileBackups backups, bool ba
                    {
                        Mode = FileMode.CreateNew,
                        Access = FileAccess.Write,
-                       UnixCreateMode = mode,
+                       UnixCreateMode = mode & ~(UnixFileMode.SetUser | UnixFileMode.SetGroup | UnixFileMode.StickyBit),
                    }))
             {
                 stream.Write(content);
                 stream.Flush(flushToDisk: true);
             }
 
-            if (owner is { } o) Posix.Chown(temp, o.Uid, o.Gid);
+            if (existing is { } o) Posix.Chown(temp, o.Uid, o.Gid);
             // After chown (which clears set-id bits) and regardless of the umask applied at create.
             File.SetUnixFileMode(temp, mode);
             File.Move(temp, target, overwrite: true);
@@ -66,24 +72,25 @@ internal sealed class AtomicFileWriter(string root, FileBackups backups, bool ba
         Posix.FsyncDirectory(directory);
     }
 
-    /// <summary>Backs the file up, then unlinks it. A missing file is left missing.</summary>
+    /// <summary>
+    /// Backs the file up, then unlinks it. A missing file is left missing. A symbolic link is removed itself (never the file
+    /// it points to), and its backup is the link, so a restore puts the link back.
+    /// </summary>
     public void Delete(string hostPath)
     {
-        var target = RootedPath.Combine(root, hostPath);
-        if (!File.Exists(target)) return;
-        backups.EnsureBackedUp(hostPath);
+        var target = RootedPath.Resolve(root, hostPath, followFinalLink: false);
+        switch (Posix.TryIdentify(target, followLinks: false))
+        {
+            case null:
+                return;
+            case { Type: FileKind.Regular or FileKind.SymbolicLink }:
+                break;
+            case { } other:
+                throw NotRegularFileException.For(hostPath, other.Type);
+        }
+
+        if (backUp) backups.EnsureBackedUp(hostPath);
         File.Delete(target);
         Posix.FsyncDirectory(Path.GetDirectoryName(target)!);
-    }
-
-    /// <summary>
-    /// A symlinked file (e.g. a netplan file linked from elsewhere) is written through the link: renaming over the link itself
-    /// would silently replace it with a plain file and cut the tie its owner set up.
-    /// </summary>
-    private static string ResolveTarget(string path)
-    {
-        var info = new FileInfo(path);
-        if (info.LinkTarget is null) return path;
-        return info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
     }
 }

@@ -1,5 +1,5 @@
-using System.Text;
 using Ipv6Agent.Configuration;
+using Ipv6Agent.Host;
 using Ipv6Agent.Rendering;
 using Microsoft.Extensions.Logging;
 
@@ -34,7 +34,7 @@ internal sealed partial class FileTransaction(string root, AtomicFileWriter writ
 
         foreach (var edit in changing)
         {
-            var full = RootedPath.Combine(root, edit.Path);
+            var full = RootedPath.Resolve(root, edit.Path); // a link inside the root: the mode of the file it points to
             var modeBefore = File.Exists(full) ? File.GetUnixFileMode(full) : edit.Mode;
             try
             {
@@ -115,8 +115,7 @@ internal sealed partial class FileTransaction(string root, AtomicFileWriter writ
 
     private string? ChangedOnDisk(FileEdit edit)
     {
-        var full = RootedPath.Combine(root, edit.Path);
-        var onDisk = File.Exists(full) ? File.ReadAllText(full, Encoding.UTF8) : null;
+        var onDisk = HostFile.ReadText(root, edit.Path); // as the host snapshot read it: every byte, links inside the root
         if (string.Equals(onDisk, edit.Current, StringComparison.Ordinal)) return null;
         var what = (edit.Current, onDisk) switch
         {

@@ -1,7 +1,7 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Ipv6Agent.Configuration;
+using Ipv6Agent.Host;
 using Ipv6Agent.Rendering;
 using Microsoft.Extensions.Logging;
 
@@ -98,8 +98,7 @@ internal sealed partial class PassJournal(string root, ILogger<PassJournal> logg
 
     private void Restore(JournalFile file)
     {
-        var full = RootedPath.Combine(root, file.Path);
-        var onDisk = File.Exists(full) ? File.ReadAllText(full, Encoding.UTF8) : null;
+        var onDisk = HostFile.ReadText(root, file.Path);
         if (string.Equals(onDisk, file.Before, StringComparison.Ordinal)) return; // killed before this write landed
         if (!string.Equals(onDisk, file.After, StringComparison.Ordinal))
         {
@@ -136,7 +135,60 @@ internal sealed partial class PassJournal(string root, ILogger<PassJournal> logg
     private static partial void LogUnreadable(ILogger logger, string path, string reason, string kept);
 }
 
-internal sealed record JournalFile(string Path, string? Before, string? After, int ModeBefore);
+/// <summary>One recorded write. The texts are stored as their exact bytes (<see cref="JournalTextConverter"/>).</summary>
+internal sealed record JournalFile(
+    string Path,
+    [property: JsonConverter(typeof(JournalTextConverter))] string? Before,
+    [property: JsonConverter(typeof(JournalTextConverter))] string? After,
+    int ModeBefore);
+
+/// <summary>
+/// A file's text in the journal as <c>{"base64": "…"}</c> of its <see cref="LosslessUtf8"/> bytes: a JSON string cannot hold
+/// the escapes that stand for invalid UTF-8 (the serializer would write U+FFFD), and a restore must put back every byte.
+/// A plain JSON string (a journal from before this format) is still read, as text.
+/// </summary>
+internal sealed class JournalTextConverter : JsonConverter<string?>
+{
+    public override bool HandleNull => true;
+
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.String:
+                return reader.GetString();
+            case JsonTokenType.StartObject:
+                string? text = null;
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+                {
+                    if (reader.TokenType != JsonTokenType.PropertyName) throw new JsonException("expected a property in a file text");
+                    var name = reader.GetString();
+                    reader.Read();
+                    if (name == "base64") text = LosslessUtf8.Decode(reader.GetBytesFromBase64());
+                    else reader.Skip();
+                }
+
+                return text ?? throw new JsonException("a file text without \"base64\"");
+            default:
+                throw new JsonException($"a file text is a {reader.TokenType}");
+        }
+    }
+
+    public override void Write(Utf8JsonWriter writer, string? value, JsonSerializerOptions options)
+    {
+        if (value is null)
+        {
+            writer.WriteNullValue();
+            return;
+        }
+
+        writer.WriteStartObject();
+        writer.WriteBase64String("base64", LosslessUtf8.Encode(value));
+        writer.WriteEndObject();
+    }
+}
 
 internal sealed record JournalState(List<JournalFile> Files, List<string> Started);
 

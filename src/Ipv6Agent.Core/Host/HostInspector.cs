@@ -37,7 +37,8 @@ public static class HostInspector
             TryRead(options, hostPath, files);
         foreach (var (directory, suffixes) in Directories)
         {
-            var full = options.PathOf(directory);
+            // The directory too may be a link (inside the root, or refused).
+            var full = RootedPath.Resolve(options.Root, directory);
             if (!Directory.Exists(full)) continue;
             foreach (var path in Directory.EnumerateFiles(full))
             {
@@ -72,12 +73,14 @@ public static class HostInspector
             .ToList();
     }
 
+    /// <summary>A file the agent may edit: links resolved inside the root, every byte kept (<see cref="HostFile"/>).</summary>
     private static void TryRead(AgentOptions options, string hostPath, Dictionary<string, string> files)
     {
-        if (ReadOrNull(options.PathOf(hostPath)) is { } text)
+        if (HostFile.ReadText(options.Root, hostPath) is { } text)
             files[hostPath] = text;
     }
 
+    /// <summary>The kernel's own tables (<c>/proc</c>, <c>/sys</c>): read as text, never edited.</summary>
     private static string? ReadOrNull(string path)
     {
         try

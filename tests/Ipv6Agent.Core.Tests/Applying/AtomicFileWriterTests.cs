@@ -66,7 +66,8 @@ public sealed class AtomicFileWriterTests
         using var root = new ScratchRoot();
         var real = root.Put("/srv/real.yaml", "old");
         Directory.CreateDirectory(root.Full("/etc/netplan"));
-        File.CreateSymbolicLink(root.Full("/etc/netplan/50-cloud-init.yaml"), real);
+        // As the root's own tools see it: an absolute link is relative to the root.
+        File.CreateSymbolicLink(root.Full("/etc/netplan/50-cloud-init.yaml"), "/srv/real.yaml");
 
         new AtomicFileWriter(root.Path).Write("/etc/netplan/50-cloud-init.yaml", "new", Mode0600);
 

@@ -73,7 +73,7 @@ public sealed class FileTransactionTests
     {
         using var root = new ScratchRoot();
         root.Put("/etc/docker/daemon.json", "{}");
-        Directory.CreateDirectory(root.Full("/etc/apt/sources.list")); // not a file: writing it fails
+        root.Put("/etc/apt", "a file where the directory should be"); // writing under it fails
 
         var error = Assert.Throws<ApplyException>(() => NewTransaction(root).Apply([
             new FileEdit("/etc/docker/daemon.json", "{}", "{\"ipv6\": true}"),

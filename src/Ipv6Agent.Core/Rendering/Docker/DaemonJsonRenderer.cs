@@ -35,14 +35,15 @@ public static class DaemonJsonRenderer
         return keys;
     }
 
-    /// <summary><paramref name="current"/> (<c>null</c>: no file) with the owned keys set; ends with a newline.</summary>
+    /// <summary><paramref name="current"/> (<c>null</c>: no file) with the owned keys set; ends with a newline when it did (a new file does).</summary>
     /// <exception cref="RenderingException">The text is not JSON, or its root is not an object.</exception>
     public static string Merge(string? current, IPNetwork dockerCidr, Version? dockerVersion, string hostPath = HostPath)
     {
         var owned = OwnedKeys(dockerCidr, dockerVersion);
         if (string.IsNullOrWhiteSpace(current)) return Fresh(owned, "  ", "\n");
 
-        var bytes = Encoding.UTF8.GetBytes(current);
+        // Lossless both ways (issue 8, item 15): bytes the agent does not edit, a BOM included, come back as they were.
+        var bytes = LosslessUtf8.Encode(current);
         var document = Scan(bytes, hostPath);
         var newline = current.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
         var edits = new List<(int Start, int End, string Text)>();
@@ -52,7 +53,7 @@ public static class DaemonJsonRenderer
             var found = document.Properties.Where(p => p.Name == key).ToList();
             foreach (var property in found)
             {
-                var value = Encoding.UTF8.GetString(bytes, property.ValueStart, property.ValueEnd - property.ValueStart);
+                var value = LosslessUtf8.Decode(bytes.AsSpan(property.ValueStart, property.ValueEnd - property.ValueStart));
                 if (!SameValue(key, value, json)) edits.Add((property.ValueStart, property.ValueEnd, json));
             }
         }
@@ -71,7 +72,7 @@ public static class DaemonJsonRenderer
                 var style = StyleOf(bytes, document);
                 var last = document.Properties[^1];
                 var lineEnd = Array.IndexOf(bytes, (byte)'\n', last.ValueEnd);
-                var restOfLine = lineEnd < 0 ? "" : Encoding.UTF8.GetString(bytes, last.ValueEnd, lineEnd - last.ValueEnd).Trim();
+                var restOfLine = lineEnd < 0 ? "" : LosslessUtf8.Decode(bytes.AsSpan(last.ValueEnd, lineEnd - last.ValueEnd)).Trim();
                 if (style.Indent is not null && restOfLine.StartsWith("//", StringComparison.Ordinal))
                 {
                     // "last": 1 // a note: the note stays with its member, the new members go on the lines after it.
@@ -93,7 +94,8 @@ public static class DaemonJsonRenderer
         }
 
         var result = Splice(bytes, edits);
-        return result.EndsWith('\n') ? result : result + newline;
+        // A file that ended without a newline still does (only a file the agent creates gets one).
+        return result.EndsWith('\n') || !current.EndsWith('\n') ? result : result + newline;
     }
 
     private static string Fresh(IReadOnlyList<(string Key, string Json)> keys, string indent, string newline) =>
@@ -126,11 +128,11 @@ public static class DaemonJsonRenderer
         foreach (var (start, end, text) in edits.OrderBy(e => e.Start))
         {
             output.AddRange(bytes.AsSpan(position, start - position).ToArray());
-            output.AddRange(Encoding.UTF8.GetBytes(text));
+            output.AddRange(LosslessUtf8.Encode(text));
             position = end;
         }
         output.AddRange(bytes.AsSpan(position).ToArray());
-        return Encoding.UTF8.GetString(output.ToArray());
+        return LosslessUtf8.Decode(output.ToArray());
     }
 
     /// <summary>How the file writes its members: the indentation of the first one (<c>null</c>: all on one line) and the text between key and value.</summary>
@@ -141,16 +143,16 @@ public static class DaemonJsonRenderer
         string? indent = null;
         if (lineStart > document.ObjectStart)
         {
-            var whitespace = Encoding.UTF8.GetString(bytes, lineStart + 1, first.NameStart - lineStart - 1);
+            var whitespace = LosslessUtf8.Decode(bytes.AsSpan(lineStart + 1, first.NameStart - lineStart - 1)).Replace("\uFEFF", "", StringComparison.Ordinal);
             indent = whitespace.Trim().Length == 0 ? whitespace : "  ";
         }
-        var between = Encoding.UTF8.GetString(bytes, first.NameEnd, first.ValueStart - first.NameEnd);
+        var between = LosslessUtf8.Decode(bytes.AsSpan(first.NameEnd, first.ValueStart - first.NameEnd));
         var separator = between.Trim() == ":" && !between.Contains('\n', StringComparison.Ordinal) ? between : ": ";
         // On one line, members are separated the way the file separates its first two ("," or ", ").
         var comma = ", ";
         if (indent is null && document.Properties.Count > 1)
         {
-            var gap = Encoding.UTF8.GetString(bytes, first.ValueEnd, document.Properties[1].NameStart - first.ValueEnd);
+            var gap = LosslessUtf8.Decode(bytes.AsSpan(first.ValueEnd, document.Properties[1].NameStart - first.ValueEnd));
             if (gap.Trim() == ",") comma = gap;
         }
         return (indent, separator, comma);
@@ -163,7 +165,9 @@ public static class DaemonJsonRenderer
     /// <summary>Byte spans of the root object's members, read with comments allowed so a commented file keeps its comments.</summary>
     private static JsonObjectSpans Scan(byte[] bytes, string hostPath)
     {
-        var reader = new Utf8JsonReader(bytes, ReaderOptions);
+        // dockerd skips a UTF-8 BOM; the reader does not: read it as whitespace (same length, so every offset still holds).
+        byte[] scanned = bytes.AsSpan().StartsWith("\uFEFF"u8) ? [(byte)' ', (byte)' ', (byte)' ', .. bytes.AsSpan(3)] : bytes;
+        var reader = new Utf8JsonReader(scanned, ReaderOptions);
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)

@@ -34,9 +34,12 @@ internal static partial class YamlNodes
     public static IReadOnlyList<YamlNode> Parse(string text, string hostPath)
     {
         var lastGood = Mark.Empty;
+        // A UTF-8 BOM, which libyaml (and so netplan) skips and YamlDotNet does not: read as a line break, the same length, so
+        // every index still points into the file's own text; the line in an error is put back below.
+        var bom = text.StartsWith('\uFEFF');
         try
         {
-            var parser = new Parser(new StringReader(text));
+            var parser = new Parser(new StringReader(bom ? "\n" + text[1..] : text));
             parser.Consume<StreamStart>();
             var documents = new List<YamlNode>();
             while (parser.TryConsume<DocumentStart>(out _))
@@ -49,7 +52,7 @@ internal static partial class YamlNodes
         }
         catch (YamlException e)
         {
-            throw Invalid(hostPath, e.Start, Reason(e));
+            throw Invalid(hostPath, bom ? new Mark(e.Start.Index, Math.Max(1, e.Start.Line - 1), e.Start.Column) : e.Start, Reason(e));
         }
         catch (InvalidOperationException)
         {
