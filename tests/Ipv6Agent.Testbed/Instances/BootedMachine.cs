@@ -105,6 +105,25 @@ internal sealed class BootedMachine : IAsyncDisposable
             Write(path, text.Replace("{mac}", Spec.Mac.ToString(), StringComparison.Ordinal));
         }
 
+        // Debian's cloud images enable networkd; a minbase tree does not, and netplan 1.2 enables it
+        // at runtime from netplan-configure.service, after the boot transaction was built, so
+        // nothing would start it in the first boot.
+        Symlink("/lib/systemd/system/systemd-networkd.service", "/etc/systemd/system/multi-user.target.wants/systemd-networkd.service");
+        Symlink("/lib/systemd/system/systemd-networkd.socket", "/etc/systemd/system/sockets.target.wants/systemd-networkd.socket");
+        Symlink("/lib/systemd/system/systemd-networkd-wait-online.service", "/etc/systemd/system/network-online.target.wants/systemd-networkd-wait-online.service");
+
+        // netplan renders cloud-init's `match: macaddress` as PermanentMACAddress=, which EC2's ENA
+        // NIC has and a veth never has (the kernel keeps no permanent address for it), so networkd
+        // would leave ens5 unmanaged. A drop-in for the file netplan generates for the ENI (its
+        // netplan ID is ens5, cloud-init's set-name) matches the current MAC instead; an empty
+        // assignment resets the list. Only the match changes: everything else is netplan's output.
+        Write("/etc/systemd/network/10-netplan-ens5.network.d/10-testbed-veth.conf", $"""
+            # testbed: a veth has no permanent MAC address (EC2's ENA has one)
+            [Match]
+            PermanentMACAddress=
+            MACAddress={Spec.Mac}
+            """);
+
         // The probe image, as an AMI would have it pre-pulled: no registry is reachable in the VPC.
         Write("/usr/local/sbin/testbed-probe-image", """
             #!/bin/sh
@@ -176,7 +195,11 @@ internal sealed class BootedMachine : IAsyncDisposable
         if (_nspawn is not null) throw new TestbedException($"{Name} is already running");
         var watch = Stopwatch.StartNew();
         _boots++;
-        var info = new ProcessStartInfo("systemd-nspawn")
+        // nspawn runs inside the instance's namespace (nsenter execs it: same pid) and shares it with
+        // the machine. Not --network-namespace-path: with it nspawn mounts the machine's /sys from
+        // the host's network namespace, so /sys/class/net lists the host's interfaces, not ens5, and
+        // cloud-init and udev see the wrong links.
+        var info = new ProcessStartInfo("nsenter")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -185,8 +208,8 @@ internal sealed class BootedMachine : IAsyncDisposable
         };
         foreach (var a in new[]
                  {
+                     $"--net=/run/netns/{Namespace}", "systemd-nspawn",
                      "-D", Root, "-M", $"{Path.GetFileName(Path.GetDirectoryName(Folder))}-{Name}", "--boot",
-                     $"--network-namespace-path=/run/netns/{Namespace}",
                      "--register=no", "--keep-unit", "--console=read-only",
                      "--capability=all", "--system-call-filter=add_key keyctl bpf",
                      "--resolv-conf=off", "--timezone=off", "--link-journal=no",
@@ -332,8 +355,12 @@ internal sealed class BootedMachine : IAsyncDisposable
         }
     }
 
-    /// <summary>nspawn's child forks the machine's systemd (PID 1 inside); it is the only systemd whose root is ours.</summary>
-    private int ChildSystemd(int nspawn)
+    /// <summary>
+    /// nspawn's child forks the machine's systemd (PID 1 inside): a descendant of nspawn whose
+    /// NSpid ends in 1. (Its /proc/PID/root reads "/" after nspawn's pivot_root, so the root
+    /// folder cannot tell it.)
+    /// </summary>
+    private static int ChildSystemd(int nspawn)
     {
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
@@ -343,8 +370,8 @@ internal sealed class BootedMachine : IAsyncDisposable
                 if (File.ReadAllText($"{dir}/comm").Trim() != "systemd") continue;
                 var status = File.ReadAllLines($"{dir}/status");
                 var nspid = status.FirstOrDefault(l => l.StartsWith("NSpid:", StringComparison.Ordinal))?.Split('\t', StringSplitOptions.RemoveEmptyEntries);
-                if (nspid is null || nspid[^1] != "1") continue;
-                if (new FileInfo($"{dir}/root").LinkTarget == Root && DescendsFrom(pid, nspawn)) return pid;
+                if (nspid is null || nspid.Length < 3 || nspid[^1] != "1") continue;
+                if (DescendsFrom(pid, nspawn)) return pid;
             }
             catch (IOException)
             {
