@@ -23,6 +23,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Booted instances (tests/Ipv6Agent.Testbed/README.md): the three stacks' rootfs trees are cached in
+# /var/cache/ipv6-agent-testbed; on a fresh machine they debootstrap in parallel while the solution builds.
+rootfs_log=$(mktemp /tmp/ipv6-agent-rootfs.XXXXXX.log)
+rootfs_pids=()
+for suite in bookworm trixie sid; do
+  tests/Ipv6Agent.Testbed/scripts/booted-rootfs.sh --suite "$suite" >>"$rootfs_log" 2>&1 &
+  rootfs_pids+=($!)
+done
+
 say "restoring and building"
 dotnet restore Ipv6Agent.sln --nologo -v q
 dotnet build Ipv6Agent.sln --no-restore --nologo -v q -c Release
@@ -32,6 +41,14 @@ agent_dir=$(mktemp -d /tmp/ipv6-agent-publish.XXXXXX)
 trap 'rm -rf "$agent_dir"' EXIT
 dotnet publish src/Ipv6Agent/Ipv6Agent.csproj -c Release -o "$agent_dir" --nologo -v q >/dev/null
 export IPV6_AGENT="$agent_dir/ipv6-agent"
+# The release tarball the booted instances' user data installs (amd64 only, self-contained).
+packaging/build-release.sh --arch amd64 --out "$agent_dir/release" >/dev/null
+export IPV6_AGENT_RELEASE=$(ls "$agent_dir"/release/ipv6-agent_*.tar.gz)
+for pid in "${rootfs_pids[@]}"; do
+  wait "$pid" || { say "a booted rootfs did not build:"; cat "$rootfs_log" >&2; }
+done
+grep -h 'built in' "$rootfs_log" | sed 's/^/[run-all] /' >&2 || true
+rm -f "$rootfs_log"
 
 log=$(mktemp /tmp/ipv6-agent-tests.XXXXXX.log)
 say "running the tests (one module at a time: the end-to-end ones want the machine's two cores)"

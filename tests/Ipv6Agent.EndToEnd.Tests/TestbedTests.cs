@@ -10,6 +10,22 @@ namespace Ipv6Agent.EndToEnd;
 /// <summary>The simulated VPC itself, without the agent: so a failing scenario is the agent's fault.</summary>
 public sealed class TestbedTests
 {
+    /// <summary>The router's DHCPv6 server (for booted instances): a SOLICIT gets every ENI address, the client's id and IAID back.</summary>
+    [Fact]
+    public void Dhcpv6_Solicit_AdvertisesEveryEniAddress()
+    {
+        byte[] solicit = [1, 0xab, 0xcd, 0xef, 0, 1, 0, 4, 9, 9, 9, 9, 0, 3, 0, 12, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0];
+        IPAddress[] addresses = [IPAddress.Parse("2001:db8:47b:ca03::8"), IPAddress.Parse("2001:db8:47b:ca03::1:1")];
+        var reply = Testbed.Network.Dhcpv6.Answer(solicit, [0x12, 0x66, 0x30, 0xb8, 0xc1, 0x01], addresses, 450, 140)!;
+        Assert.Equal(2, reply[0]); // ADVERTISE
+        Assert.Equal(solicit[1..4], reply[1..4]);
+        var text = Convert.ToHexString(reply);
+        Assert.Contains("0001000409090909", text, StringComparison.Ordinal); // the client id, echoed
+        Assert.Contains("0003004401020304", text, StringComparison.Ordinal); // IA_NA with the client's IAID, two addresses
+        foreach (var a in addresses) Assert.Contains(Convert.ToHexString(a.GetAddressBytes()) + "0000008C000001C2", text, StringComparison.Ordinal);
+        Assert.Null(Testbed.Network.Dhcpv6.Answer([7, 0, 0, 0, 0, 1, 0, 4, 9, 9, 9, 9], [1, 2, 3, 4, 5, 6], addresses, 450, 140)); // a REPLY is not for a server
+    }
+
     [Fact]
     public async Task Testbed_BootState_IsWhatEc2Leaves()
     {

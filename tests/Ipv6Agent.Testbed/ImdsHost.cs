@@ -1,3 +1,7 @@
+using Ipv6Agent.Testbed.Network;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Ipv6Agent.Testbed.Scenarios;
 using Ipv6Agent.Testing.Imds;
 
@@ -10,7 +14,8 @@ namespace Ipv6Agent.Testbed;
 /// </summary>
 internal static class ImdsHost
 {
-    public static FakeImdsOptions OptionsFor(Scenario scenario) => new()
+    /// <param name="userData">The folder with one user-data file per instance name (booted instances), or null.</param>
+    public static FakeImdsOptions OptionsFor(Scenario scenario, string? userData = null) => new()
     {
         Instances = [.. scenario.Instances.Select(i => new FakeInstance(i.Id, scenario.Region,
         [
@@ -18,15 +23,25 @@ internal static class ImdsHost
                 [.. i.Ipv6s.Select(a => a.ToString())],
                 [.. i.Ipv6Prefixes.Select(Addressing.Ipv6.Format)],
                 [Addressing.Ipv6.Format(scenario.Subnet)]),
-        ]))],
+        ])
+        {
+            UserData = userData is not null && File.Exists(Path.Combine(userData, i.Name)) ? File.ReadAllText(Path.Combine(userData, i.Name)) : null,
+        })],
     };
 
-    public static async Task<int> RunAsync(Scenario scenario, string url)
+    /// <param name="booted">
+    /// For booted instances: a folder with <c>user-data/NAME</c> (served by the IMDS) and
+    /// <c>releases/</c> (served at <c>http://[fd00:ec2::80]/</c>); the router also sends RAs and
+    /// answers DHCPv6, which the machines' networkd asks for. Null for namespace instances.
+    /// </param>
+    public static async Task<int> RunAsync(Scenario scenario, string url, string? booted = null)
     {
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
-        await using var server = await FakeImdsServer.StartAsync(OptionsFor(scenario), url);
+        await using var server = await FakeImdsServer.StartAsync(OptionsFor(scenario, booted is null ? null : Path.Combine(booted, "user-data")), url);
+        await using var links = booted is null ? null : LinkServices.Start(scenario, Console.WriteLine);
+        await using var releases = booted is null ? null : await ReleaseServer.StartAsync(Path.Combine(booted, "releases"), $"http://[{VpcRouter.Releases}]:80");
         Console.WriteLine($"fake IMDS listening on {string.Join(", ", server.Endpoints)} for {string.Join(", ", scenario.Instances.Select(i => i.Name))}");
         try
         {
@@ -37,5 +52,45 @@ internal static class ImdsHost
         }
 
         return 0;
+    }
+}
+
+/// <summary>A plain HTTP file server inside the VPC: where the user data downloads the release tarball from.</summary>
+internal sealed class ReleaseServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ReleaseServer(WebApplication app) => _app = app;
+
+    public static async Task<ReleaseServer> StartAsync(string folder, string url)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.UseUrls(url);
+        var app = builder.Build();
+        app.Run(async context =>
+        {
+            var name = Path.GetFileName(context.Request.Path.Value ?? "");
+            var file = Path.Combine(folder, name);
+            Console.WriteLine($"release server: GET {context.Request.Path} from {context.Connection.RemoteIpAddress}");
+            if (name.Length == 0 || !File.Exists(file))
+            {
+                context.Response.StatusCode = 404;
+                return;
+            }
+
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = new FileInfo(file).Length;
+            await using var stream = File.OpenRead(file);
+            await stream.CopyToAsync(context.Response.Body);
+        });
+        await app.StartAsync();
+        return new ReleaseServer(app);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
     }
 }

@@ -3,13 +3,17 @@ using System.Net;
 using Ipv6Agent.Addressing;
 using Ipv6Agent.Testbed;
 using Ipv6Agent.Testbed.Cleanup;
+using Ipv6Agent.Testbed.Instances;
 using Ipv6Agent.Testbed.Scenarios;
 
 // ipv6-agent testbed: the simulated VPC from the command line.
 //   demo AGENT_EXE          the blog's two instances, the agent on both, status and pings (demo.sh)
+//   demo --stack S --release TARBALL   the same on booted machines of stack S, installed by cloud-init
 //   recipe                  the blog's recipe by hand on the two instances (proves the testbed)
 //   up SCENARIO             boot a scenario and keep it until Enter (for exploring with ip netns exec)
-//   imds SCENARIO_FILE URL  host the fake IMDS (run by the testbed inside the router namespace)
+//   up SCENARIO --stack S   the same with booted instances of stack bookworm|trixie|sid
+//   imds SCENARIO_FILE URL [--booted DIR]  host the fake IMDS (run by the testbed inside the router
+//                           namespace); --booted: also user data, the release server, RAs and DHCPv6
 //   sweep                   remove leftovers of runs whose process is gone
 //   scenarios               list the scenarios
 try
@@ -17,9 +21,12 @@ try
     return args switch
     {
         ["demo", var agent] => await Demo.RunAsync(agent),
+        ["demo", "--stack", var stack, "--release", var tarball] => await Demo.RunBootedAsync(Enum.Parse<Stack>(stack, ignoreCase: true), tarball),
         ["recipe"] => await RecipeAsync(),
         ["up", var name] => await UpAsync(name),
+        ["up", var name, "--stack", var stack] => await UpBootedAsync(name, Enum.Parse<Stack>(stack, ignoreCase: true)),
         ["imds", var file, var url] => await ImdsHost.RunAsync(ScenarioLoader.Load(file), url),
+        ["imds", var file, var url, "--booted", var folder] => await ImdsHost.RunAsync(ScenarioLoader.Load(file), url, folder),
         ["sweep"] => await SweepAsync(),
         ["scenarios"] => List(),
         _ => Usage(),
@@ -56,6 +63,20 @@ static async Task<int> UpAsync(string name)
     foreach (var i in bed.Instances)
     {
         Console.WriteLine($"{i.Name}: ip netns exec {i.Namespace} …  root {i.Root}  DOCKER_HOST=unix://{i.DockerSocket}  config {i.ConfigPath}");
+    }
+
+    Console.WriteLine("running; press Enter to tear down");
+    Console.ReadLine();
+    return 0;
+}
+
+static async Task<int> UpBootedAsync(string name, Stack stack)
+{
+    var sw = Stopwatch.StartNew();
+    await using var bed = await Testbed.StartAsync(ScenarioLoader.Load(name), s => Console.WriteLine($"[{sw.Elapsed.TotalSeconds,5:F0} s] {s}"), booted: await BootedAssets.ForAsync(stack));
+    foreach (var m in bed.Machines)
+    {
+        Console.WriteLine($"{m.Name}: nsenter -t {m.Leader} -a   (root {m.Root}, console {m.ConsoleLog})");
     }
 
     Console.WriteLine("running; press Enter to tear down");

@@ -16,11 +16,14 @@ namespace Ipv6Agent.Testbed;
 internal sealed class Testbed : IAsyncDisposable
 {
     private readonly List<Instance> _instances = [];
+    private readonly List<BootedMachine> _machines = [];
+    private readonly Booted? _booted;
     private Process? _imds;
     private bool _disposed;
 
-    private Testbed(Scenario scenario, string run)
+    private Testbed(Scenario scenario, string run, Booted? booted)
     {
+        _booted = booted;
         Scenario = scenario;
         Run = run;
         Folder = Path.Combine("/tmp", run);
@@ -37,6 +40,12 @@ internal sealed class Testbed : IAsyncDisposable
     public VpcRouter Router { get; }
 
     public IReadOnlyList<Instance> Instances => _instances;
+
+    /// <summary>The booted instances (empty unless started with <see cref="Booted"/>).</summary>
+    public IReadOnlyList<BootedMachine> Machines => _machines;
+
+    public BootedMachine Machine(string name) =>
+        _machines.FirstOrDefault(m => m.Name == name) ?? throw new TestbedException($"no booted instance {name}");
 
     public Instance this[string name] =>
         _instances.FirstOrDefault(i => i.Name == name) ?? throw new TestbedException($"no instance {name}");
@@ -57,11 +66,12 @@ internal sealed class Testbed : IAsyncDisposable
     private static extern uint GetEuid();
 
     /// <param name="imds">false: no IMDS (for what does not need the agent).</param>
-    public static async Task<Testbed> StartAsync(Scenario scenario, Action<string>? progress = null, bool imds = true)
+    /// <param name="booted">Boot each instance as a machine of this stack instead of a namespace instance.</param>
+    public static async Task<Testbed> StartAsync(Scenario scenario, Action<string>? progress = null, bool imds = true, Booted? booted = null)
     {
         RequireRoot();
         await Sweeper.SweepOrphansAsync();
-        var bed = new Testbed(scenario, Sweeper.Prefix + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3)));
+        var bed = new Testbed(scenario, Sweeper.Prefix + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3)), booted);
         try
         {
             await bed.BuildAsync(progress ?? (_ => { }), imds);
@@ -89,6 +99,14 @@ internal sealed class Testbed : IAsyncDisposable
             var ns = $"{Run}-i{index}";
             var port = $"p{index}";
             await Cmd.CheckAsync("ip", "netns", "add", ns);
+            if (_booted is { } b)
+            {
+                _machines.Add(new BootedMachine(spec, b.Stack, ns, Path.Combine(Folder, spec.Name), b.Rootfs));
+                await Router.AttachAsync(ns, port, spec, index);
+                ports.Add((port, spec));
+                continue;
+            }
+
             var instance = new Instance(Scenario, spec, ns, port, Path.Combine(Folder, spec.Name)) { VpcNamespace = Router.Namespace };
             _instances.Add(instance);
             await Router.AttachAsync(ns, port, spec, index);
@@ -96,6 +114,12 @@ internal sealed class Testbed : IAsyncDisposable
         }
 
         await Router.ProxyNeighboursAsync(ports);
+        if (_booted is { } booted)
+        {
+            await BootMachinesAsync(booted, progress);
+            return;
+        }
+
         if (imds && !Scenario.Faults.ImdsDown)
         {
             progress($"IMDS at http://[{VpcRouter.Imds}]");
@@ -120,7 +144,45 @@ internal sealed class Testbed : IAsyncDisposable
         }
     }
 
-    private async Task StartImdsAsync()
+    /// <summary>
+    /// Booted instances: the release on the VPC's web server, each machine's user data (the shipped
+    /// file with its placeholders filled), the IMDS with RAs and DHCPv6, then every machine booted
+    /// (in parallel) until cloud-init has run the user data.
+    /// </summary>
+    private async Task BootMachinesAsync(Booted booted, Action<string> progress)
+    {
+        var serve = Path.Combine(Folder, "booted");
+        Directory.CreateDirectory(Path.Combine(serve, "releases"));
+        Directory.CreateDirectory(Path.Combine(serve, "user-data"));
+        var tarball = Path.GetFileName(booted.ReleaseTarball);
+        File.Copy(booted.ReleaseTarball, Path.Combine(serve, "releases", tarball));
+        string sha;
+        await using (var stream = File.OpenRead(booted.ReleaseTarball))
+        {
+            sha = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stream));
+        }
+
+        var userData = UserData.Fill(await File.ReadAllTextAsync(booted.UserDataTemplate), new Uri($"http://[{VpcRouter.Releases}]/{tarball}"), sha);
+        foreach (var m in _machines)
+        {
+            await File.WriteAllTextAsync(Path.Combine(serve, "user-data", m.Name), userData);
+        }
+
+        progress($"IMDS at http://[{VpcRouter.Imds}], release at http://[{VpcRouter.Releases}]/{tarball}, RAs and DHCPv6 on every port");
+        await StartImdsAsync(serve);
+        var files = Scenario.Files.Where(f => f.Key == "/etc/docker/daemon.json").ToDictionary();
+        await Task.WhenAll(_machines.Select(async m =>
+        {
+            await m.PrepareAsync(files);
+            progress($"booting {m.Name} ({booted.Stack}, {m.Namespace})");
+            await m.BootAsync();
+            progress($"{m.Name} up in {m.LastBootTime.TotalSeconds:F0} s; waiting for cloud-init");
+            var status = await m.CloudInitDoneAsync(TimeSpan.FromMinutes(8));
+            progress($"{m.Name}: cloud-init {status.StdOut.Split('\n').FirstOrDefault(l => l.StartsWith("status:", StringComparison.Ordinal))?.Trim()}");
+        }));
+    }
+
+    private async Task StartImdsAsync(string? booted = null)
     {
         var dll = typeof(Testbed).Assembly.Location;
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
@@ -128,7 +190,9 @@ internal sealed class Testbed : IAsyncDisposable
         var scenarioFile = Path.Combine(Folder, "scenario.yaml");
         File.Copy(Path.Combine(ScenarioLoader.Folder, Scenario.Name + ".yaml"), scenarioFile, overwrite: true);
         var psi = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "netns", "exec", Router.Namespace, dotnet, dll, "imds", scenarioFile, $"http://[{VpcRouter.Imds}]:80" })
+        string[] extra = booted is null ? [] : ["--booted", booted];
+        string[] arguments = ["netns", "exec", Router.Namespace, dotnet, dll, "imds", scenarioFile, $"http://[{VpcRouter.Imds}]:80", .. extra];
+        foreach (var a in arguments)
         {
             psi.ArgumentList.Add(a);
         }
@@ -215,8 +279,33 @@ internal sealed class Testbed : IAsyncDisposable
             }
         }
 
+        await Task.WhenAll(_machines.Select(m => m.DisposeAsync().AsTask()));
+
         StopImds();
         _imds?.Dispose();
         await Sweeper.SweepAsync(Run);
+    }
+}
+
+/// <summary>How to boot a testbed's instances as machines.</summary>
+/// <param name="Rootfs">The cached tree of <paramref name="Stack"/> (scripts/booted-rootfs.sh).</param>
+/// <param name="ReleaseTarball">packaging/build-release.sh's tarball, served inside the VPC.</param>
+/// <param name="UserDataTemplate">packaging/cloud-init/user-data.yaml.</param>
+internal sealed record Booted(Stack Stack, string Rootfs, string ReleaseTarball, string UserDataTemplate);
+
+/// <summary>The shipped user data with its two placeholders filled, as a user does.</summary>
+internal static class UserData
+{
+    public const string UrlPlaceholder = ">>> https://example.invalid/releases/ipv6-agent_VERSION.tar.gz <<<";
+    public const string ShaPlaceholder = ">>> SHA-256 OF THAT TARBALL <<<";
+
+    public static string Fill(string template, Uri url, string sha256)
+    {
+        if (!template.Contains(UrlPlaceholder, StringComparison.Ordinal) || !template.Contains(ShaPlaceholder, StringComparison.Ordinal))
+        {
+            throw new TestbedException($"the user data template lacks its placeholders '{UrlPlaceholder}' and '{ShaPlaceholder}'");
+        }
+
+        return template.Replace(UrlPlaceholder, url.ToString(), StringComparison.Ordinal).Replace(ShaPlaceholder, sha256, StringComparison.Ordinal);
     }
 }

@@ -20,6 +20,9 @@ internal sealed class VpcRouter(string ns, string internetNs)
 
     public static readonly IPAddress Imds = IPAddress.Parse("fd00:ec2::254");
 
+    /// <summary>A web server inside the VPC that hosts the release tarball for booted instances' user data.</summary>
+    public static readonly IPAddress Releases = IPAddress.Parse("fd00:ec2::80");
+
     public string Namespace => ns;
 
     public string InternetNamespace => internetNs;
@@ -34,6 +37,7 @@ internal sealed class VpcRouter(string ns, string internetNs)
         await Cmd.SysctlAsync(ns, "net.ipv6.conf.all.proxy_ndp", "1");
         await Cmd.SysctlAsync(ns, "net.ipv6.conf.default.accept_dad", "0");
         await Cmd.IpAsync(ns, "addr", "add", $"{Imds}/128", "dev", "lo");
+        await Cmd.IpAsync(ns, "addr", "add", $"{Releases}/128", "dev", "lo");
 
         // The internet: one host in its own /64 behind the router.
         var internetNet = Ipv6.NetworkOf(internetHost, 64);

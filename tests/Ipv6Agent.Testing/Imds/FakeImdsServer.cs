@@ -17,10 +17,12 @@ namespace Ipv6Agent.Testing.Imds;
 /// values formatted as EC2 formats them. Instances are chosen by the caller's source address. Faults can be switched
 /// on at runtime from any thread.
 /// </summary>
-public sealed class FakeImdsServer : IAsyncDisposable
+public sealed partial class FakeImdsServer : IAsyncDisposable
 {
     public const string TokenPath = "/latest/api/token";
     public const string MetaDataPath = "/latest/meta-data/";
+    public const string DynamicPath = "/latest/dynamic/";
+    public const string UserDataPath = "/latest/user-data";
     public const string TokenHeader = "X-aws-ec2-metadata-token";
     public const string TokenTtlHeader = "X-aws-ec2-metadata-token-ttl-seconds";
 
@@ -193,7 +195,10 @@ public sealed class FakeImdsServer : IAsyncDisposable
 
         var path = request.Path.Value ?? "/";
         if (path == TokenPath) return IssueToken(request, source, headers);
-        if (!(path + "/").StartsWith(MetaDataPath, StringComparison.Ordinal)) return FakeResponse.NotFound;
+        // cloud-init asks dated API versions (/2021-03-23/meta-data/...) besides latest: one tree answers all.
+        path = DatedVersion().Replace(path, "/latest/");
+        var dynamicOrUserData = (path + "/").StartsWith(DynamicPath, StringComparison.Ordinal) || path == UserDataPath;
+        if (!(path + "/").StartsWith(MetaDataPath, StringComparison.Ordinal) && !dynamicOrUserData) return FakeResponse.NotFound;
         if (request.Method != HttpMethods.Get) return new FakeResponse(405, "Method Not Allowed");
 
         // IMDSv2 only (http-tokens required): no token, or an expired one, is 401.
@@ -203,6 +208,10 @@ public sealed class FakeImdsServer : IAsyncDisposable
 
         var metadata = _data.Resolve(source);
         if (metadata is null) return NoInstance(source);
+        if (path == UserDataPath)
+            return metadata.Instance.UserData is { } userData ? FakeResponse.Ok(userData) : FakeResponse.NotFound;
+        if (dynamicOrUserData)
+            return metadata.LookupDynamic(path.Length <= DynamicPath.Length ? "" : path[DynamicPath.Length..]) is { } doc ? FakeResponse.Ok(doc) : FakeResponse.NotFound;
         var relative = path.Length <= MetaDataPath.Length ? "" : path[MetaDataPath.Length..];
         if (FindOverride(relative) is { } forced) return forced;
         return metadata.Lookup(relative) is { } body ? FakeResponse.Ok(body) : FakeResponse.NotFound;
@@ -255,6 +264,9 @@ public sealed class FakeImdsServer : IAsyncDisposable
 
     private void Log(HttpRequest request, bool hadToken, IPAddress? source, int status) =>
         _requests.Enqueue(new FakeImdsRequest(Now, request.Method, request.Path.Value ?? "/", hadToken, source, status, request.HttpContext.Connection.Id));
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^/[0-9]{4}-[0-9]{2}-[0-9]{2}/")]
+    private static partial System.Text.RegularExpressions.Regex DatedVersion();
 
     private static IPAddress? Normalize(IPAddress? address) =>
         address is null ? null

@@ -14,6 +14,9 @@ public sealed record FakeInstance(string InstanceId, string Region, IReadOnlyLis
     /// link-local address the testbed host uses as source).
     /// </summary>
     public IReadOnlyList<string> Sources { get; init; } = [];
+
+    /// <summary>Served at <c>/latest/user-data</c>; null: 404, as for an instance launched without user data.</summary>
+    public string? UserData { get; init; }
 }
 
 /// <param name="Mac">The ENI's MAC, any case, colon or dash separated.</param>

@@ -27,6 +27,14 @@ internal sealed class FakeMetadata
 
     public FakeInstance Instance { get; }
 
+    private Dictionary<string, string> Dynamic { get; init; } = [];
+
+    /// <summary>A path relative to <c>/latest/dynamic/</c> (the instance identity document).</summary>
+    public string? LookupDynamic(string relative) =>
+        Dynamic.TryGetValue(relative, out var body) ? body
+        : !relative.EndsWith('/') && Dynamic.TryGetValue(relative + "/", out var listing) ? listing
+        : null;
+
     /// <summary>Caller addresses this instance answers for.</summary>
     public IReadOnlyList<IPAddress> Sources { get; }
 
@@ -87,15 +95,37 @@ internal sealed class FakeMetadata
             sources.Add(address);
         }
 
+        // What cloud-init's Ec2 datasource reads besides the network tree (it crawls every listed key).
+        var hostname = $"ip-{instance.InstanceId.Replace("i-", "", StringComparison.Ordinal)}.{instance.Region}.compute.internal";
+        files["ami-id"] = "ami-0123456789abcdef0";
+        files["instance-type"] = "t3.micro";
+        files["hostname"] = hostname;
+        files["local-hostname"] = hostname;
         files["instance-id"] = instance.InstanceId;
         files["placement/region"] = instance.Region;
-        files["placement/"] = "region";
+        files["placement/availability-zone"] = instance.Region + "a";
+        files["placement/"] = "availability-zone\nregion";
         files["mac"] = MacAddress.Parse(primary[0].Mac).ToString();
         files["network/interfaces/macs/"] = string.Join('\n', macs.Select(m => m + "/"));
         files["network/interfaces/"] = "macs/";
         files["network/"] = "interfaces/";
-        files[""] = "instance-id\nmac\nnetwork/\nplacement/";
-        return new FakeMetadata(instance, files, sources);
+        files[""] = "ami-id\nhostname\ninstance-id\ninstance-type\nlocal-hostname\nmac\nnetwork/\nplacement/";
+        var dynamic = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [""] = "instance-identity/",
+            ["instance-identity/"] = "document",
+            ["instance-identity/document"] = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["accountId"] = "123456789012",
+                ["architecture"] = "x86_64",
+                ["availabilityZone"] = instance.Region + "a",
+                ["imageId"] = "ami-0123456789abcdef0",
+                ["instanceId"] = instance.InstanceId,
+                ["instanceType"] = "t3.micro",
+                ["region"] = instance.Region,
+            }),
+        };
+        return new FakeMetadata(instance, files, sources) { Dynamic = dynamic };
     }
 
     /// <summary>EC2's form: <c>2600:1f18:47b:ca03:0:0:0:8</c>.</summary>
