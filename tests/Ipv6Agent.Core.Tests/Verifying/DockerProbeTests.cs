@@ -52,6 +52,24 @@ public sealed class DockerProbeTests(DockerEngineFixture engine) : IClassFixture
     }
 
     [Fact]
+    public async Task Run_SeveralTargets_PingsThemTogetherWithinOneDeadline()
+    {
+        // 2001:db8:1::b is on docker0's link but nobody holds it: each run waits out its 1 s after 3 echoes (1.4 s), and
+        // 3 runs do not fit in the deadline. One after another, the gateway's turn would come after the deadline; together
+        // it answers at once, and the checks keep the order of the targets.
+        var limits = new DockerProbeLimits { PingDeadline = TimeSpan.FromSeconds(3.5), PingAttempts = 3 };
+
+        var checks = await NewProbe(limits).RunAsync(Plan, new ProbeOptions { Targets = ["2001:db8:1::b", "2001:db8:1::9"] },
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(["ping 2001:db8:1::b", "ping 2001:db8:1::9"], checks.Skip(3).Select(c => c.Name));
+        Assert.Equal(new CheckReport("ping 2001:db8:1::b", false, "0/3, 100% packet loss"), checks[3]);
+        Assert.True(checks[4].Ok, checks[4].Detail);
+        Assert.Matches(@"^[123]/3, \d{1,3}\.\d ms$", checks[4].Detail);
+        Assert.Empty(await ProbeContainersAsync());
+    }
+
+    [Fact]
     public async Task Run_PlanDisagreesWithDocker_BridgeAddressAndRouteFail()
     {
         var checks = await NewProbe().RunAsync(PlanFor("2001:db8:2::8/126", "2001:db8:2::9"), new ProbeOptions(),

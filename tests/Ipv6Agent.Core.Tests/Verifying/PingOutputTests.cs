@@ -1,3 +1,5 @@
+using Ipv6Agent.Testing.Docker;
+
 namespace Ipv6Agent.Verifying;
 
 public sealed class PingOutputTests
@@ -92,5 +94,24 @@ public sealed class PingOutputTests
     {
         Assert.Equal("bad address 'nowhere.invalid'", PingOutput.ErrorOf("ping: bad address 'nowhere.invalid'\n"));
         Assert.Equal("nowhere.invalid: Name or service not known", PingOutput.ErrorOf("ping: nowhere.invalid: Name or service not known\n"));
+    }
+
+    [Theory]
+    [InlineData("busybox")]
+    [InlineData("iputils")]
+    public async Task PingCommand_BusyboxAndIputilsAcceptIt_AndParseReadsTheirAnswer(string ping)
+    {
+        // The probe image is configurable: its ping may be either, and both must take 0.2 s intervals and -W.
+        await using var ns = await NetworkNamespace.CreateAsync("vf-po", TestContext.Current.CancellationToken);
+        string[] argv = ping == "busybox" ? ["busybox", .. DockerProbe.PingCommand("::1")] : DockerProbe.PingCommand("::1");
+
+        var run = await ns.ExecAsync(argv, TestContext.Current.CancellationToken);
+
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        var summary = PingOutput.Parse(run.StandardOutput);
+        Assert.NotNull(summary);
+        Assert.Equal(3, summary.Transmitted);
+        Assert.True(summary.Ok, summary.Detail);
+        Assert.Matches(@"^[123]/3, \d+\.\d ms$", summary.Detail);
     }
 }
