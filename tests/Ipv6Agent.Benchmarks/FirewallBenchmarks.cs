@@ -50,7 +50,7 @@ public class FirewallBenchmarks
     {
         _flip = !_flip;
         var text = RulesetRenderer.Table(Cidr, _flip ? _oneMore : _containers, Allow);
-        var result = await _runner.RunAsync("firewall-load", $"ip netns exec {_namespace} nft -f -", TimeSpan.FromSeconds(30), CancellationToken.None, text);
+        var result = await _runner.RunToCompletionAsync("firewall-load", $"ip netns exec {_namespace} nft -f -", TimeSpan.FromSeconds(30), text);
         return result.Succeeded ? result.ExitCode : throw new InvalidOperationException(result.Describe());
     }
 

@@ -72,7 +72,7 @@ internal sealed class Icmpv6Echo(Func<Func<EchoSocket>, EchoSocket> inNamespace)
                 var received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.IPv6Any, 0), deadline.Token)
                     .ConfigureAwait(false);
                 var from = ((IPEndPoint)received.RemoteEndPoint).Address;
-                if (IsReplyTo(buffer.AsSpan(0, received.ReceivedBytes), request, from, target)) return new EchoResult(true, false, "");
+                if (IsReplyTo(buffer.AsSpan(0, received.ReceivedBytes), request, from, opened.Target)) return new EchoResult(true, false, "");
             }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -86,12 +86,13 @@ internal sealed class Icmpv6Echo(Func<Func<EchoSocket>, EchoSocket> inNamespace)
         }
     }
 
-    private static bool IsReplyTo(ReadOnlySpan<byte> reply, byte[] request, IPAddress from, IPAddress target) =>
+    /// <summary>Whether <paramref name="reply"/> answers <paramref name="request"/>: from the address the request went to.</summary>
+    private static bool IsReplyTo(ReadOnlySpan<byte> reply, byte[] request, IPAddress from, IPAddress sentTo) =>
         reply.Length == request.Length
         && reply[0] == EchoReply
         && reply[4..8].SequenceEqual(request.AsSpan(4, 4))
         && reply[8..].SequenceEqual(request.AsSpan(8))
-        && from.GetAddressBytes().AsSpan().SequenceEqual(target.GetAddressBytes());
+        && from.GetAddressBytes().AsSpan().SequenceEqual(sentTo.GetAddressBytes());
 
     /// <summary>Looks the zone up and opens the socket, in the calling thread's network namespace.</summary>
     internal static EchoSocket Open(IPAddress target, string interfaceName)

@@ -1,3 +1,4 @@
+using System.Net;
 using Ipv6Agent.Configuration;
 using Ipv6Agent.Engine;
 using Ipv6Agent.Imds;
@@ -108,7 +109,11 @@ internal sealed class ApplierHost : IAsyncDisposable
     {
         Root = Root.Path,
         Imds = new ImdsOptions { Endpoint = Imds.Endpoint },
-        Commands = new CommandOptions { NetplanApply = netplanApply ?? NetplanLogs, DockerRestart = dockerRestart ?? DockerLogs },
+        // The firewall's rules go nowhere: these tests run in this machine's own namespace.
+        Commands = new CommandOptions
+        {
+            NetplanApply = netplanApply ?? NetplanLogs, DockerRestart = dockerRestart ?? DockerLogs, FirewallLoad = "cat >/dev/null",
+        },
         Docker = new DockerOptions { Endpoint = new Uri("unix:///nonexistent/ipv6-agent-test.sock") },
         Apt = new AptOptions { FixMirrors = MirrorFixMode.Always },
     };
@@ -122,7 +127,7 @@ internal sealed class ApplierHost : IAsyncDisposable
         var imds = new ImdsClient(options.Imds, time, NullLogger<ImdsClient>.Instance);
         _clients.Add(imds);
         var runner = new CommandRunner(NullLogger<CommandRunner>.Instance, time);
-        return new HostApplier(options, imds, runner, Connectivity(runner, gatewayAnswers),
+        return new HostApplier(options, imds, runner, Connectivity(gatewayAnswers),
             new EngineWaiter(NullLogger<EngineWaiter>.Instance, time), new PassJournal(options.Root, NullLogger<PassJournal>.Instance),
             time, NullLoggerFactory.Instance, NullLogger<HostApplier>.Instance)
         {
@@ -132,8 +137,11 @@ internal sealed class ApplierHost : IAsyncDisposable
     }
 
     /// <summary>The check after netplan apply, with a gateway that answers or not (the one place that knows how it asks).</summary>
-    private static ConnectivityCheck Connectivity(CommandRunner runner, bool gatewayAnswers) =>
-        new(runner, NullLogger<ConnectivityCheck>.Instance, TimeProvider.System, pingCommand: gatewayAnswers ? "true" : "false");
+    private static ConnectivityCheck Connectivity(bool gatewayAnswers) =>
+        new(new Icmpv6Echo(open => gatewayAnswers
+                ? Icmpv6Echo.Open(IPAddress.IPv6Loopback, "lo") // a real echo, answered by this machine's loopback
+                : new EchoSocket(null, IPAddress.IPv6Loopback, new EchoResult(false, false, "no reply within 1 s"))),
+            NullLogger<ConnectivityCheck>.Instance, TimeProvider.System);
 
     public async ValueTask DisposeAsync()
     {

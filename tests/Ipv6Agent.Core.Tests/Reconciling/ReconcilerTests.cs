@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Ipv6Agent.Applying;
 using Ipv6Agent.Configuration;
 using Ipv6Agent.Engine;
+using Ipv6Agent.Firewall;
 using Ipv6Agent.Imds;
 using Ipv6Agent.Reporting;
 using Ipv6Agent.Testing.Imds;
@@ -133,6 +134,7 @@ public sealed class ReconcilerTests
             new DockerVersionReader(options, NullLogger<DockerVersionReader>.Instance),
             host.Applier(options),
             new DockerProbe(options.Docker.Endpoint, options.Root, NullLogger<DockerProbe>.Instance, time),
+            new FirewallSync(options, new CommandRunner(NullLogger<CommandRunner>.Instance, time), NullLogger<FirewallSync>.Instance),
             new StatusStore(options, NullLogger<StatusStore>.Instance),
             time,
             NullLogger<Reconciler>.Instance);
