@@ -23,6 +23,9 @@ internal sealed partial record CommandResult(
         ["ip"] = "iproute2", ["sysctl"] = "procps", ["udevadm"] = "udev", ["sh"] = "dash",
     };
 
+    /// <summary>The time the command was given; a killed command's report names it, not how late the kill came.</summary>
+    public TimeSpan? Timeout { get; init; }
+
     public bool Succeeded => ExitCode == 0 && !TimedOut;
 
     /// <summary>
@@ -51,7 +54,7 @@ internal sealed partial record CommandResult(
     {
         if (Succeeded) return $"{Name} ({CommandLine}) succeeded in {Duration.TotalSeconds:0.0} s";
         if (NotRunnable is { } notRunnable) return $"{Name} ({CommandLine}) could not run: {notRunnable}";
-        var why = TimedOut ? $"did not finish within {Duration.TotalSeconds:0} s and was killed" : $"exited with {ExitCode}";
+        var why = TimedOut ? $"did not finish within {(Timeout ?? Duration).TotalSeconds:0.#} s and was killed" : $"exited with {ExitCode}";
         var last = LastLine(StandardError) ?? LastLine(StandardOutput);
         return last is null ? $"{Name} ({CommandLine}) {why}" : $"{Name} ({CommandLine}) {why}: {last}";
     }

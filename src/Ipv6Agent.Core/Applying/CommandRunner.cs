@@ -119,7 +119,7 @@ internal sealed partial class CommandRunner(ILogger<CommandRunner> logger, TimeP
         }
 
         var result = new CommandResult(name, commandLine, timedOut ? -1 : process.ExitCode, output[0], output[1],
-            time.GetElapsedTime(started), timedOut);
+            time.GetElapsedTime(started), timedOut) { Timeout = timeout };
         ct.ThrowIfCancellationRequested();
 
         if (result.Succeeded) LogSucceeded(logger, name, result.Duration.TotalSeconds);

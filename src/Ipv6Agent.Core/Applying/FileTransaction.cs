@@ -115,7 +115,17 @@ internal sealed partial class FileTransaction(string root, AtomicFileWriter writ
 
     private string? ChangedOnDisk(FileEdit edit)
     {
-        var onDisk = HostFile.ReadText(root, edit.Path); // as the host snapshot read it: every byte, links inside the root
+        string? onDisk;
+        try
+        {
+            onDisk = HostFile.ReadText(root, edit.Path); // as the host snapshot read it: every byte, links inside the root
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Replaced by a directory, a FIFO or a link out of the root since the pass read it: not something to write over.
+            return $"{edit.Path} can no longer be read as the file this pass read: {e.Message}";
+        }
+
         if (string.Equals(onDisk, edit.Current, StringComparison.Ordinal)) return null;
         var what = (edit.Current, onDisk) switch
         {

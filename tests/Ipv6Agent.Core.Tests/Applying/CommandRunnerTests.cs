@@ -97,7 +97,7 @@ public sealed class CommandRunnerTests
         Assert.Equal(-1, result.ExitCode);
         Assert.InRange(result.Duration, TimeSpan.FromMilliseconds(650), TimeSpan.FromSeconds(8));
         Assert.StartsWith("slow (sleep 60 &", result.Describe());
-        Assert.Contains("did not finish within 1 s and was killed", result.Describe());
+        Assert.Contains("did not finish within 0.7 s and was killed", result.Describe()); // the timeout it was given, however late the kill came
         var child = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.False(IsRunning(child), $"the background child {child} outlived the timeout");
     }

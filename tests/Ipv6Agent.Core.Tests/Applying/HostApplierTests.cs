@@ -120,7 +120,8 @@ public sealed class HostApplierTests
     public async Task Apply_WriteFailsAfterNetplanApplied_PutsEverythingBackAndAppliesNetplanAgain()
     {
         await using var host = await ApplierHost.StartAsync();
-        Directory.CreateDirectory(host.Root.Full(ApplierHost.Sysctl)); // not a file: writing it fails
+        // Its folder is a file: the file reads as absent, as the pass planned, but cannot be written.
+        File.WriteAllText(host.Root.Full(Path.GetDirectoryName(ApplierHost.Sysctl)!), "");
 
         var outcome = await host.Applier().ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
 
