@@ -78,7 +78,8 @@ public sealed class InterruptTests
 
     /// <summary>A netplan apply that takes two seconds and leaves a mark when it starts and when it ends.</summary>
     private static string SlowNetplanApply(TempRoot root) =>
-        $"commands:\n  netplan-apply: \"touch {root.Full("/netplan-started")}; sleep 2; touch {root.Full("/netplan-finished")}\"\n";
+        // Goes on under BlogHost.Config's own `commands:` (the firewall's `cat`): a second `commands:` key is invalid YAML.
+        $"  netplan-apply: \"touch {root.Full("/netplan-started")}; sleep 2; touch {root.Full("/netplan-finished")}\"\n";
 
     private static Process Start(string program, IEnumerable<string> args)
     {
