@@ -14,7 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 command -v dotnet >/dev/null || { say "the .NET 10 SDK is not on PATH (https://learn.microsoft.com/dotnet/core/install/linux-debian)"; exit 2; }
 
-packages=(docker.io netplan.io busybox-static iproute2 iputils-ping util-linux iptables systemd-container debootstrap dpkg-dev hyperfine nftables)
+packages=(docker.io netplan.io busybox-static iproute2 iputils-ping util-linux iptables systemd-container debootstrap dpkg-dev hyperfine nftables qemu-user-static)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -49,6 +49,24 @@ for pid in "${rootfs_pids[@]}"; do
 done
 grep -h 'built in' "$rootfs_log" | sed 's/^/[run-all] /' >&2 || true
 rm -f "$rootfs_log"
+
+# The arm64 build, as packaging ships it (self-contained, single file), for the test that runs it under qemu-user
+# (tests/Ipv6Agent.Tests/Cli/Arm64Tests.cs). qemu needs arm64's dynamic loader and libc: three Debian packages
+# fetched with a private apt state (this machine's own apt configuration and architectures are left alone) and
+# unpacked into a sysroot that the test hands to qemu with -L.
+say "publishing the linux-arm64 build and an arm64 sysroot for qemu-user"
+arm64_dir=$(mktemp -d /tmp/ipv6-agent-arm64.XXXXXX)
+trap 'rm -rf "$agent_dir" "$arm64_dir"' EXIT
+dotnet publish src/Ipv6Agent/Ipv6Agent.csproj -c Release -r linux-arm64 --self-contained -p:PublishSingleFile=true \
+  -p:DebugType=none -p:GenerateDocumentationFile=false -o "$arm64_dir/publish" --nologo -v q >/dev/null
+apt_dir=$arm64_dir/apt
+mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$arm64_dir/debs" "$arm64_dir/sysroot"
+apt_arm64=(-q -o Dir::State::Lists="$apt_dir/lists" -o Dir::Cache="$apt_dir/cache" -o Dir::State::status=/dev/null
+  -o APT::Architecture=arm64 -o APT::Architectures::=arm64)
+apt-get "${apt_arm64[@]}" update >/dev/null
+(cd "$arm64_dir/debs" && apt-get "${apt_arm64[@]}" download libc6 libgcc-s1 libstdc++6 >/dev/null 2>&1)
+for deb in "$arm64_dir"/debs/*.deb; do dpkg-deb -x "$deb" "$arm64_dir/sysroot"; done
+export IPV6_AGENT_ARM64="$arm64_dir/publish/ipv6-agent" IPV6_AGENT_ARM64_SYSROOT="$arm64_dir/sysroot"
 
 log=$(mktemp /tmp/ipv6-agent-tests.XXXXXX.log)
 say "running the tests (one module at a time: the end-to-end ones want the machine's two cores)"

@@ -1,4 +1,5 @@
 using Ipv6Agent.Addressing;
+using Ipv6Agent.Applying;
 using Ipv6Agent.Configuration;
 using Ipv6Agent.Rendering.Apt;
 using Ipv6Agent.Rendering.Docker;
@@ -85,6 +86,9 @@ public static class HostInspector
     {
         try
         {
+            // A FIFO planted in a root's /sys or /proc would block the pass for ever.
+            if (Posix.TryIdentify(path, followLinks: true) is { Type: not FileKind.Regular } other)
+                throw NotRegularFileException.For(path, other.Type);
             return File.ReadAllText(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)

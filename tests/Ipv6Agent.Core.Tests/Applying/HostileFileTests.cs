@@ -171,6 +171,21 @@ public sealed class HostileFileTests : IDisposable
         Assert.Contains("/etc/netplan/99-planted.yaml is a FIFO", Assert.IsType<NotRegularFileException>(error).Message);
     }
 
+    [Theory]
+    [InlineData("/sys/class/net/ens5/address")]
+    [InlineData("/proc/net/ipv6_route")]
+    public async Task HostSnapshot_FifoInTheRootsKernelTables_FailsThePassReadNotHangsIt(string hostPath)
+    {
+        using var root = new ScratchRoot();
+        root.Fifo(hostPath);
+        var options = new AgentOptions { Root = root.Path };
+
+        var error = await Task.Run(() => Record.Exception(() => HostInspector.Read(options, dockerVersion: null)), TestContext.Current.CancellationToken)
+            .WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.Contains(hostPath + " is a FIFO", Assert.IsType<NotRegularFileException>(error).Message);
+    }
+
     [Fact]
     public void Transaction_ThroughALinkInsideTheRoot_KeepsTheLinkAndRollsBackThroughIt()
     {
