@@ -16,6 +16,16 @@ internal static partial class ImdsParser
 {
     private const int MaxQuoted = 80;
 
+    // What EC2 can give one ENI, with room to spare: at most 50 IPv6 addresses on the largest instance types, delegated
+    // prefixes counted against the same quota, one IPv6 CIDR per subnet. More is not EC2's answer, and would only cost
+    // the planner time and memory.
+    internal const int MaxAddresses = 64;
+    internal const int MaxPrefixes = 64;
+    internal const int MaxSubnets = 8;
+
+    /// <summary>Global unicast (RFC 4291 §2.4): every address and prefix EC2 assigns lies in it.</summary>
+    private static readonly IPNetwork GlobalUnicast = IPNetwork.Parse("2000::/3");
+
     public static ImdsSnapshot Snapshot(ImdsRawSnapshot raw)
     {
         var mac = raw.InterfaceMac;
@@ -27,9 +37,9 @@ internal static partial class ImdsParser
                 mac,
                 DeviceNumber(ImdsPaths.InterfaceKey(mac, ImdsPaths.DeviceNumber), raw.DeviceNumber),
                 InterfaceId(ImdsPaths.InterfaceKey(mac, ImdsPaths.InterfaceId), raw.InterfaceId),
-                Addresses(ImdsPaths.InterfaceKey(mac, ImdsPaths.Ipv6s), raw.Ipv6s),
-                Networks(ImdsPaths.InterfaceKey(mac, ImdsPaths.Ipv6Prefix), raw.Ipv6Prefix),
-                Networks(ImdsPaths.InterfaceKey(mac, ImdsPaths.SubnetIpv6Cidrs), raw.SubnetIpv6Cidrs)));
+                EniAddresses(ImdsPaths.InterfaceKey(mac, ImdsPaths.Ipv6s), raw.Ipv6s),
+                EniNetworks(ImdsPaths.InterfaceKey(mac, ImdsPaths.Ipv6Prefix), raw.Ipv6Prefix, MaxPrefixes, "delegated prefixes", 64, 126),
+                EniNetworks(ImdsPaths.InterfaceKey(mac, ImdsPaths.SubnetIpv6Cidrs), raw.SubnetIpv6Cidrs, MaxSubnets, "subnet IPv6 CIDR blocks", 32, 64)));
     }
 
     /// <summary>Checks that the ENI's addresses and delegated prefixes lie inside its subnet, as EC2 guarantees.</summary>
@@ -83,6 +93,39 @@ internal static partial class ImdsParser
     /// <summary>A directory listing (<c>network/interfaces/macs/</c>): one <c>mac/</c> per line.</summary>
     public static IReadOnlyList<MacAddress> MacListing(string text) =>
         Lines(text).Select(line => Mac(ImdsPaths.Macs, line.TrimEnd('/'))).Distinct().OrderBy(m => m.ToString(), StringComparer.Ordinal).ToList();
+
+    /// <summary>An ENI's addresses: at most <see cref="MaxAddresses"/>, each global unicast.</summary>
+    public static IReadOnlyList<IPAddress> EniAddresses(string key, string? text)
+    {
+        var count = Lines(text).Count();
+        if (count > MaxAddresses)
+            throw new ImdsException(
+                $"IMDS lists {count} IPv6 addresses in {key}; an ENI has at most 50 (the agent takes up to {MaxAddresses}), so this is not EC2's answer.");
+        var addresses = Addresses(key, text);
+        foreach (var address in addresses)
+        {
+            if (!GlobalUnicast.Contains(address))
+                throw Bad(key, Ipv6.Format(address), "which is not a global unicast address (EC2 assigns addresses from 2000::/3)");
+        }
+        return addresses;
+    }
+
+    /// <summary>An ENI's prefixes or subnets: at most <paramref name="max"/>, each global unicast, lengths EC2 uses.</summary>
+    public static IReadOnlyList<IPNetwork> EniNetworks(string key, string? text, int max, string what, int shortest, int longest)
+    {
+        var count = Lines(text).Count();
+        if (count > max)
+            throw new ImdsException($"IMDS lists {count} {what} in {key}; the agent takes up to {max}, more than EC2 gives one ENI, so this is not EC2's answer.");
+        var networks = Networks(key, text);
+        foreach (var network in networks)
+        {
+            if (network.PrefixLength < 3 || !GlobalUnicast.Contains(network.BaseAddress))
+                throw Bad(key, Ipv6.Format(network), "which is not a global unicast prefix (EC2's lie in 2000::/3)");
+            if (network.PrefixLength < shortest || network.PrefixLength > longest)
+                throw Bad(key, Ipv6.Format(network), $"a /{network.PrefixLength}, where EC2 {what.Replace(" IPv6 CIDR blocks", "s", StringComparison.Ordinal)} are /{shortest} to /{longest}");
+        }
+        return networks;
+    }
 
     /// <summary>One IPv6 address per line; <c>null</c> (key absent) is no address. Sorted ascending.</summary>
     public static IReadOnlyList<IPAddress> Addresses(string key, string? text)

@@ -15,7 +15,7 @@ internal static class CliConfiguration
         }
         catch (ConfigurationException e)
         {
-            Console.Error.WriteLine($"{priority}ipv6-agent: invalid configuration: {e.Message}");
+            Console.Error.WriteLine($"{priority}ipv6-agent: invalid configuration: {Reporting.SafeText.OneLine(e.Message)}");
             return null;
         }
     }

@@ -23,7 +23,8 @@ internal static class RunCommand
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         builder.Services.AddSystemd();
         // AddSystemd registers the notifier only under systemd; a foreground `run` still needs one (it is a no-op without NOTIFY_SOCKET).
-        builder.Services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>();
+        // Every sd_notify datagram goes through the sanitising sender (the systemd lifetime's READY=1 included).
+        builder.Services.Replace(ServiceDescriptor.Singleton<ISystemdNotifier>(new SafeSystemdNotifier(new SystemdNotifier())));
         builder.Services.AddSerilog(serilog, dispose: true);
         builder.Services.AddAgent(options);
         builder.Services.AddHostedService<ReconcileWorker>();

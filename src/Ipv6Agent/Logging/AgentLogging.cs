@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Serilog;
 using Serilog.Events;
-using Serilog.Templates;
 
 namespace Ipv6Agent.Logging;
 
@@ -11,10 +10,6 @@ namespace Ipv6Agent.Logging;
 /// </summary>
 internal static class AgentLogging
 {
-    private const string Template =
-        "{#if @l = 'Fatal'}<2>{#else if @l = 'Error'}<3>{#else if @l = 'Warning'}<4>{#else if @l = 'Information'}<6>{#else}<7>{#end}" +
-        "{@m}{#if SourceContext is not null} ({Substring(SourceContext, LastIndexOf(SourceContext, '.') + 1)}){#end}\n{@x}";
-
     public static Serilog.ILogger CreateSerilog()
     {
         var level = Environment.GetEnvironmentVariable("IPV6_AGENT_LOG_LEVEL")?.ToLowerInvariant() switch
@@ -29,7 +24,7 @@ internal static class AgentLogging
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
             .Enrich.FromLogContext()
-            .WriteTo.Console(new ExpressionTemplate(Template), standardErrorFromLevel: LogEventLevel.Verbose)
+            .WriteTo.Console(new JournalFormatter(), standardErrorFromLevel: LogEventLevel.Verbose)
             .CreateLogger();
     }
 

@@ -144,3 +144,66 @@ public sealed class ImdsHostileAnswerTests
                 $"{what}: the message holds U+{(int)c:X4}: {message}");
     }
 }
+
+/// <summary>
+/// What IMDS may hand the planner is bounded by what EC2 can give an ENI: a few dozen addresses, a few prefixes, one
+/// subnet, all global unicast. Anything beyond is refused at the edge with the key and the limit, in bounded memory.
+/// </summary>
+public sealed class ImdsEniLimitTests
+{
+    private const string Mac = FakeInstances.BlogMac;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string Many(int count) =>
+        string.Join('\n', Enumerable.Range(1, count).Select(i => $"2001:db8:47b:ca03:0:0:{i / 65536:x}:{i % 65536:x}"));
+
+    public static TheoryData<string, string, string> BeyondAnEni => new()
+    {
+        { "ipv6s", Many(65), "65 IPv6 addresses" },
+        { "ipv6s", Many(10_000), "larger than 64 KiB" },
+        { "ipv6-prefix", string.Join('\n', Enumerable.Range(1, 65).Select(i => $"2001:db8:47b:ca03:{i:x}::/80")), "65 delegated prefixes" },
+        { "subnet-ipv6-cidr-blocks", string.Join('\n', Enumerable.Range(1, 9).Select(i => $"2001:db8:47b:ca0{i}::/64")), "9 subnet IPv6 CIDR blocks" },
+        { "ipv6s", "fe80::1", "not a global unicast address" },
+        { "ipv6s", "ff02::1", "not a global unicast address" },
+        { "ipv6s", "fd00:ec2::5", "not a global unicast address" },
+        { "ipv6s", "::1", "not a global unicast address" },
+        { "ipv6s", "::", "not a global unicast address" },
+        { "subnet-ipv6-cidr-blocks", "::/0", "not a global unicast prefix" },
+        { "subnet-ipv6-cidr-blocks", "::/1", "not a global unicast prefix" },
+        { "subnet-ipv6-cidr-blocks", "8000::/1", "not a global unicast prefix" },
+        { "subnet-ipv6-cidr-blocks", "2000::/3", "/3, where EC2 subnets are /32 to /64" },
+        { "subnet-ipv6-cidr-blocks", "fe80::/64", "not a global unicast prefix" },
+        { "subnet-ipv6-cidr-blocks", "ff00::/8", "not a global unicast prefix" },
+        { "subnet-ipv6-cidr-blocks", "fd00:ec2::/64", "not a global unicast prefix" },
+        { "subnet-ipv6-cidr-blocks", "2001:db8:47b:ca03::1/128", "/128, where EC2 subnets are /32 to /64" },
+        { "ipv6-prefix", "2001:db8:47b:ca03::/127", "/127, where EC2 delegated prefixes are /64 to /126" },
+        { "ipv6-prefix", "fe80::/80", "not a global unicast prefix" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BeyondAnEni))]
+    public async Task ReadSnapshot_BeyondWhatAnEniCanHave_RefusedNamingTheKey(string key, string body, string reason)
+    {
+        await using var server = await FakeImdsServer.StartAsync(FakeImdsOptions.For(FakeInstances.Blog));
+        server.Override(key, FakeResponse.Ok(body));
+        using var client = Client(server, out _);
+
+        var error = await Assert.ThrowsAsync<ImdsException>(() => client.ReadSnapshotAsync(null, Ct));
+
+        Assert.Contains($"network/interfaces/macs/{Mac}/{key}", error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.True(error.Message.Length < 600, error.Message);
+    }
+
+    [Fact]
+    public async Task ReadSnapshot_AsManyAddressesAsTheLargestEni_IsRead()
+    {
+        await using var server = await FakeImdsServer.StartAsync(FakeImdsOptions.For(FakeInstances.Blog));
+        server.Override("ipv6s", FakeResponse.Ok(Many(50)));
+        using var client = Client(server, out _);
+
+        var snapshot = await client.ReadSnapshotAsync(null, Ct);
+
+        Assert.Equal(50, snapshot.Interface.Ipv6s.Count);
+    }
+}
