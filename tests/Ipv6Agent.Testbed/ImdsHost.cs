@@ -17,6 +17,8 @@ internal static class ImdsHost
     /// <param name="userData">The folder with one user-data file per instance name (booted instances), or null.</param>
     public static FakeImdsOptions OptionsFor(Scenario scenario, string? userData = null) => new()
     {
+        // cloud-init asks IMDSv1 on a platform it cannot identify as AWS, as booted instances are.
+        TokensOptional = userData is not null,
         Instances = [.. scenario.Instances.Select(i => new FakeInstance(i.Id, scenario.Region,
         [
             new FakeEni(i.Mac.ToString(), 0, i.EniId,

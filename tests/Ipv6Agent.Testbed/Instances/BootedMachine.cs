@@ -129,6 +129,8 @@ internal sealed class BootedMachine : IAsyncDisposable
             #!/bin/sh
             # Imports busybox:stable (the agent's default probe image) from the static busybox.
             set -eu
+            # The engine may still be coming up (socket activation): wait for it, up to a minute.
+            for i in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
             docker image inspect busybox:stable >/dev/null 2>&1 && exit 0
             dir=$(mktemp -d)
             mkdir "$dir/bin"
@@ -142,7 +144,7 @@ internal sealed class BootedMachine : IAsyncDisposable
             Description=testbed: the probe image, as an AMI would have it pre-pulled
             After=docker.service
             Requires=docker.service
-            Before=cloud-final.service
+            Before=cloud-final.service ipv6-agent.service
 
             [Service]
             Type=oneshot
@@ -152,6 +154,7 @@ internal sealed class BootedMachine : IAsyncDisposable
             [Install]
             WantedBy=multi-user.target
             """);
+        // Docker's restart by the agent restarts this unit too (Requires=); the image stays.
         Symlink("/etc/systemd/system/testbed-probe-image.service", "/etc/systemd/system/multi-user.target.wants/testbed-probe-image.service");
 
         if (Stack == Stack.Bookworm)

@@ -27,7 +27,10 @@ mirror=http://deb.debian.org/debian
 # ping/busybox for the probe image and the tests' checks.
 include=systemd,systemd-sysv,dbus,udev,netplan.io,docker.io,cloud-init,iproute2,ca-certificates,curl,nftables,iptables,iputils-ping,busybox-static,python3,procps
 case "$suite" in
-  bookworm|trixie) ;;
+  # debootstrap does not resolve virtual packages: bookworm's python3-cryptography (cloud-init)
+  # needs python3-cffi-backend-api-*, which only python3-cffi-backend provides.
+  bookworm) include=$include,python3-cffi-backend ;;
+  trixie) ;;
   sid) include=$include,docker-cli ;;   # Docker 28's CLI is its own package
   *) echo "booted-rootfs.sh: --suite bookworm|trixie|sid (got '$suite')" >&2; exit 64 ;;
 esac

@@ -9,6 +9,12 @@ public sealed record FakeImdsOptions
     /// <summary>Answers callers no instance claims (loopback tests). <c>null</c>: such callers get 404 on the token PUT.</summary>
     public FakeInstance? DefaultInstance { get; init; }
 
+    /// <summary>
+    /// EC2's <c>--http-tokens optional</c>: a GET without a token (IMDSv1) is answered; a wrong or expired
+    /// token is still 401. cloud-init uses IMDSv1 on a platform it does not identify as AWS (no DMI).
+    /// </summary>
+    public bool TokensOptional { get; init; }
+
     /// <summary>Clock for token expiry; share a fake one with the client to test renewal.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 

@@ -203,7 +203,8 @@ public sealed partial class FakeImdsServer : IAsyncDisposable
 
         // IMDSv2 only (http-tokens required): no token, or an expired one, is 401.
         var token = request.Headers[TokenHeader].ToString();
-        if (token.Length == 0 || !_tokens.TryGetValue(token, out var expires) || Now >= expires)
+        var imdsV1 = token.Length == 0 && _data.Options.TokensOptional;
+        if (!imdsV1 && (token.Length == 0 || !_tokens.TryGetValue(token, out var expires) || Now >= expires))
             return new FakeResponse(401, "Unauthorized");
 
         var metadata = _data.Resolve(source);
