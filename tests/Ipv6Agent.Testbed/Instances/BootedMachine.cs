@@ -167,7 +167,8 @@ internal sealed class BootedMachine : IAsyncDisposable
                 mount -o remount,rw /sys/fs/cgroup
                 for c in blkio cpu cpuacct cpuset devices freezer memory pids; do
                   mkdir -p /sys/fs/cgroup/$c
-                  mountpoint -q /sys/fs/cgroup/$c || mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c || true
+                  # nspawn may have mounted the controller read-only already: mount a writable one on top.
+                  mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c || mount -o remount,rw /sys/fs/cgroup/$c || true
                 done
                 """, executable: true);
             Write("/etc/systemd/system/docker.service.d/10-testbed-cgroup-v1.conf", """

@@ -30,8 +30,7 @@ case "$suite" in
   # debootstrap does not resolve virtual packages: bookworm's python3-cryptography (cloud-init)
   # needs python3-cffi-backend-api-*, which only python3-cffi-backend provides.
   bookworm) include=$include,python3-cffi-backend ;;
-  trixie) ;;
-  sid) include=$include,docker-cli ;;   # Docker 28's CLI is its own package
+  trixie|sid) include=$include,docker-cli ;;   # Docker 26's and 28's CLI is its own package
   *) echo "booted-rootfs.sh: --suite bookworm|trixie|sid (got '$suite')" >&2; exit 64 ;;
 esac
 
