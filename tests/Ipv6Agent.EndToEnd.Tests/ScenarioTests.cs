@@ -133,10 +133,10 @@ public sealed class ScenarioTests
 
         var run = await ApplyAsync(i);
         Assert.True(run.ExitCode == 0, $"the next pass did not converge: {run}");
-        // The killed pass's command again (undo), then this pass's own.
+        // The killed pass's command again (undo), then this pass's own; the killed pass never reached the firewall.
         string[] expected = killedIn == "netplan-apply"
-            ? ["netplan-apply", "netplan-apply", "docker-restart"]
-            : ["netplan-apply", "docker-restart", "netplan-apply", "docker-restart"];
+            ? ["netplan-apply", "netplan-apply", "docker-restart", "firewall-load"]
+            : ["netplan-apply", "docker-restart", "netplan-apply", "docker-restart", "firewall-load"];
         Assert.Equal(expected, run.Actions);
         Assert.Contains("The previous pass was interrupted", run.StdErr, StringComparison.Ordinal);
         Assert.False(File.Exists(i.PathOf(Applying.PassJournal.HostPath)), "the journal outlived the pass that undid it");
