@@ -62,10 +62,13 @@ public sealed class BootedStackTests
         foreach (var m in bed.Machines)
         {
             var report = await AssertServiceConvergedAsync(m);
-            // The first pass after the boot found everything in place: no file written, nothing run.
-            var changed = Changes(report).Where(c => c.Action != "unchanged").ToList();
+            // The first pass after the boot found everything in place: no file written, nothing run. But for the firewall: the
+            // kernel lost the agent's table with the reboot (the boot unit loaded its closed copy), so the table and its record
+            // under /run are loaded again.
+            var changed = Changes(report).Where(c => c.Action != "unchanged" && c.Path != "/run/ipv6-agent/firewall.nft").ToList();
             Assert.True(changed.Count == 0, $"{m.Name}: the first pass after the reboot changed {string.Join(", ", changed)}");
-            Assert.True(!Actions(report).Any(), $"{m.Name}: the first pass after the reboot ran {string.Join(", ", Actions(report))}");
+            var ran = Actions(report).Where(a => a != "firewall-load").ToList();
+            Assert.True(ran.Count == 0, $"{m.Name}: the first pass after the reboot ran {string.Join(", ", ran)}");
             var (ens5, cloudInit, container) = before[m.Name];
             var now = await m.AddressesAsync("ens5");
             Assert.True(now.ToHashSet().SetEquals(ens5), $"{m.Name}: ens5 held [{string.Join(", ", ens5)}] before the reboot, [{string.Join(", ", now)}] after");
