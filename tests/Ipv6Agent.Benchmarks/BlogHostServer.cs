@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using Ipv6Agent.Configuration;
-using Ipv6Agent.Host;
+using Ipv6Agent.Inspecting;
 using Ipv6Agent.Planning;
 using Ipv6Agent.Rendering;
 using Ipv6Agent.Testing.Imds;

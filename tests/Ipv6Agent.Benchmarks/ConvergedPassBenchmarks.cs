@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Ipv6Agent.Configuration;
-using Ipv6Agent.Host;
+using Ipv6Agent.Inspecting;
 using Ipv6Agent.Imds;
 using Ipv6Agent.Planning;
 using Ipv6Agent.Rendering;

@@ -1,7 +1,7 @@
 using System.Net;
 using Ipv6Agent.Addressing;
 using Ipv6Agent.Configuration;
-using Ipv6Agent.Host;
+using Ipv6Agent.Inspecting;
 using Ipv6Agent.Imds;
 using Ipv6Agent.Rendering.Netplan;
 

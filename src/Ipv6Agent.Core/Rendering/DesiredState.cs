@@ -1,4 +1,4 @@
-using Ipv6Agent.Host;
+using Ipv6Agent.Inspecting;
 using Ipv6Agent.Planning;
 using Ipv6Agent.Rendering.Apt;
 using Ipv6Agent.Rendering.Docker;

@@ -1,4 +1,4 @@
-using Ipv6Agent.Host;
+using Ipv6Agent.Inspecting;
 using System.Globalization;
 using System.Net;
 using Docker.DotNet;

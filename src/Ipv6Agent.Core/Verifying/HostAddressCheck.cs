@@ -1,5 +1,5 @@
 using Ipv6Agent.Addressing;
-using Ipv6Agent.Host;
+using Ipv6Agent.Inspecting;
 using Ipv6Agent.Planning;
 using Ipv6Agent.Reporting;
 

@@ -20,7 +20,7 @@ internal static class RunCommand
 
         var serilog = AgentLogging.CreateSerilog();
         // No default configuration sources: the agent's only configuration is config.yaml, validated above.
-        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         builder.Services.AddSystemd();
         // AddSystemd registers the notifier only under systemd; a foreground `run` still needs one (it is a no-op without NOTIFY_SOCKET).
         // Every sd_notify datagram goes through the sanitising sender (the systemd lifetime's READY=1 included).

@@ -2,7 +2,7 @@ using Ipv6Agent.Applying;
 using Ipv6Agent.Configuration;
 using Ipv6Agent.Engine;
 using Ipv6Agent.Firewall;
-using Ipv6Agent.Host;
+using Ipv6Agent.Inspecting;
 using Ipv6Agent.Imds;
 using Ipv6Agent.Reconciling;
 using Ipv6Agent.Reporting;

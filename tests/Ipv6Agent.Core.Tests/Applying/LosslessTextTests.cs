@@ -1,5 +1,5 @@
 using System.Text;
-using Ipv6Agent.Host;
+using Ipv6Agent.Inspecting;
 using Ipv6Agent.Rendering;
 using Microsoft.Extensions.Logging.Abstractions;
 

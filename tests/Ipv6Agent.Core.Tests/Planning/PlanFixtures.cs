@@ -1,6 +1,6 @@
 using System.Net;
 using Ipv6Agent.Addressing;
-using Ipv6Agent.Host;
+using Ipv6Agent.Inspecting;
 using Ipv6Agent.Imds;
 
 namespace Ipv6Agent.Planning;

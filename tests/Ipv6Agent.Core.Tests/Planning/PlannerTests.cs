@@ -1,7 +1,7 @@
 using System.Net;
 using Ipv6Agent.Addressing;
 using Ipv6Agent.Configuration;
-using Ipv6Agent.Host;
+using Ipv6Agent.Inspecting;
 using static Ipv6Agent.Planning.PlanFixtures;
 
 namespace Ipv6Agent.Planning;

@@ -1,7 +1,7 @@
 using System.Text;
 using Ipv6Agent.Applying;
 using Ipv6Agent.Configuration;
-using Ipv6Agent.Host;
+using Ipv6Agent.Inspecting;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ipv6Agent.Rendering;

@@ -1,4 +1,4 @@
-using Ipv6Agent.Host;
+using Ipv6Agent.Inspecting;
 using Ipv6Agent.Reporting;
 
 namespace Ipv6Agent.Rendering;

@@ -1,6 +1,6 @@
 using Ipv6Agent.Addressing;
 using Ipv6Agent.Configuration;
-using Ipv6Agent.Host;
+using Ipv6Agent.Inspecting;
 using Ipv6Agent.Planning;
 using static Ipv6Agent.Planning.PlanFixtures;
 

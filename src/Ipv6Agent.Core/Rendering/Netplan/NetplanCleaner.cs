@@ -24,18 +24,18 @@ public static class NetplanCleaner
     public static string RemoveAddressesIn(string text, IPNetwork dockerCidr, string hostPath)
     {
         var edits = new List<TextEdit>();
-        foreach (var document in YamlNodes.Parse(text, hostPath))
+        foreach (var document in LocatedYaml.Parse(text, hostPath))
         {
-            if (document is not YamlMappingNode root || root["network"] is not YamlMappingNode network) continue;
+            if (document is not LocatedMapping root || root["network"] is not LocatedMapping network) continue;
             foreach (var (_, devices) in network.Entries)
             {
-                if (devices is not YamlMappingNode definitions) continue;
+                if (devices is not LocatedMapping definitions) continue;
                 foreach (var (_, definition) in definitions.Entries)
                 {
-                    if (definition is not YamlMappingNode device) continue;
+                    if (definition is not LocatedMapping device) continue;
                     foreach (var entry in device.Entries)
                     {
-                        if (entry.Key is YamlScalarNode { Value: "addresses" } && entry.Value is YamlSequenceNode list)
+                        if (entry.Key is LocatedScalar { Value: "addresses" } && entry.Value is LocatedSequence list)
                             edits.AddRange(EditsFor(text, device, entry, list, dockerCidr));
                     }
                 }
@@ -45,7 +45,7 @@ public static class NetplanCleaner
     }
 
     private static IEnumerable<TextEdit> EditsFor(
-        string text, YamlMappingNode device, KeyValuePair<YamlNode, YamlNode> entry, YamlSequenceNode list, IPNetwork dockerCidr)
+        string text, LocatedMapping device, KeyValuePair<LocatedNode, LocatedNode> entry, LocatedSequence list, IPNetwork dockerCidr)
     {
         var remove = list.Items.Select(item => IsInside(item, dockerCidr)).ToArray();
         if (!remove.Contains(true)) return [];
@@ -66,7 +66,7 @@ public static class NetplanCleaner
             }).ToList();
     }
 
-    private static TextEdit RemoveEntry(string text, YamlMappingNode mapping, KeyValuePair<YamlNode, YamlNode> entry)
+    private static TextEdit RemoveEntry(string text, LocatedMapping mapping, KeyValuePair<LocatedNode, LocatedNode> entry)
     {
         if (!mapping.Flow) return TextSurgery.BlockRemoval(text, entry.Key.Start, entry.Value.End);
         var remove = mapping.Entries.Select(e => e.Key == entry.Key).ToArray();
@@ -92,13 +92,13 @@ public static class NetplanCleaner
         return edits;
     }
 
-    private static bool IsInside(YamlNode item, IPNetwork dockerCidr)
+    private static bool IsInside(LocatedNode item, IPNetwork dockerCidr)
     {
         var text = item switch
         {
-            YamlScalarNode scalar => scalar.Value,
+            LocatedScalar scalar => scalar.Value,
             // netplan's long form: - "2001:db8::9/64": {lifetime: 0, label: …}
-            YamlMappingNode { Entries: [{ Key: YamlScalarNode key }, ..] } => key.Value,
+            LocatedMapping { Entries: [{ Key: LocatedScalar key }, ..] } => key.Value,
             _ => null,
         };
         return PrefixedAddress.TryParse(text?.Trim(), out var address) &&

@@ -28,20 +28,20 @@ public static class NetplanInventory
 
     private static IEnumerable<(string Id, MacAddress? Mac, string? SetName, string Path)> EthernetsIn(string path, string text)
     {
-        foreach (var document in YamlNodes.Parse(text, path))
+        foreach (var document in LocatedYaml.Parse(text, path))
         {
-            if (document is not YamlMappingNode root || root["network"] is not YamlMappingNode network ||
-                network["ethernets"] is not YamlMappingNode ethernets)
+            if (document is not LocatedMapping root || root["network"] is not LocatedMapping network ||
+                network["ethernets"] is not LocatedMapping ethernets)
                 continue;
             foreach (var (key, value) in ethernets.Entries)
             {
-                if (key is not YamlScalarNode id || value is not YamlMappingNode definition) continue;
-                MacAddress? mac = definition["match"] is YamlMappingNode match &&
-                                  match["macaddress"] is YamlScalarNode macText &&
+                if (key is not LocatedScalar id || value is not LocatedMapping definition) continue;
+                MacAddress? mac = definition["match"] is LocatedMapping match &&
+                                  match["macaddress"] is LocatedScalar macText &&
                                   MacAddress.TryParse(macText.Value, out var parsed)
                     ? parsed
                     : null;
-                var setName = (definition["set-name"] as YamlScalarNode)?.Value;
+                var setName = (definition["set-name"] as LocatedScalar)?.Value;
                 yield return (id.Value, mac, setName, path);
             }
         }

@@ -6,7 +6,7 @@ using Ipv6Agent.Rendering.Docker;
 using Ipv6Agent.Rendering.Netplan;
 using Ipv6Agent.Rendering.Sysctl;
 
-namespace Ipv6Agent.Host;
+namespace Ipv6Agent.Inspecting;
 
 /// <summary>
 /// Reads the host's current state, once per pass, through files under the configured root: the kernel's tables

@@ -2,7 +2,7 @@ using Ipv6Agent.Applying;
 using Ipv6Agent.Configuration;
 using Ipv6Agent.Rendering;
 
-namespace Ipv6Agent.Host;
+namespace Ipv6Agent.Inspecting;
 
 /// <summary>
 /// Reads a file the agent may edit, the one way every reader does (the host snapshot, the "changed on disk" check, the pass

@@ -1,7 +1,7 @@
 using System.Net;
 using Ipv6Agent.Addressing;
 
-namespace Ipv6Agent.Host;
+namespace Ipv6Agent.Inspecting;
 
 /// <summary>What the host looks like now: kernel facts and the text of every file the agent may change. Read once per pass.</summary>
 /// <param name="Interfaces">Kernel interfaces with their MACs (<c>/sys/class/net</c>).</param>

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Ipv6Agent.Host;
+namespace Ipv6Agent.Inspecting;
 
 public sealed class ProcNetTests
 {

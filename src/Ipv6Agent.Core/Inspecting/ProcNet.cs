@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using Ipv6Agent.Addressing;
 
-namespace Ipv6Agent.Host;
+namespace Ipv6Agent.Inspecting;
 
 /// <summary>
 /// Parsers for the kernel's text tables under <c>/proc/net</c>. They are read as files (under the configured root)
