@@ -107,6 +107,12 @@ public sealed class FirewallTests
             await ports.ServeAsync(i1, "late", "tcp", 91);
             Assert.Equal(bed.InternetHost.ToString(), await Ports.AskFromInternetAsync(bed, late, "tcp", 90));
             Assert.Null(await Ports.AskFromInternetAsync(bed, late, "tcp", 91, 1));
+            // `status` says so too, with no pass: the watcher updates the last report's firewall check.
+            using (var report = JsonDocument.Parse(File.ReadAllText(i1.PathOf("/run/ipv6-agent/status.json"))))
+            {
+                var firewall = report.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "firewall");
+                Assert.Equal("published: 2 containers, 2 ports open; rules in place", firewall.GetProperty("detail").GetString());
+            }
 
             // Stopped: its element leaves the kernel's set within 2 s.
             clock.Restart();

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Docker.DotNet.Models;
 using Ipv6Agent.Configuration;
 using Ipv6Agent.Engine;
+using Ipv6Agent.Reporting;
 using Microsoft.Extensions.Logging;
 
 namespace Ipv6Agent.Firewall;
@@ -13,7 +14,7 @@ namespace Ipv6Agent.Firewall;
 /// back-off; every (re)connection replays the events since just before it and resyncs, so nothing that happened meanwhile
 /// is missed.
 /// </summary>
-internal sealed partial class FirewallWatcher(AgentOptions options, FirewallSync sync, TimeProvider time, ILogger<FirewallWatcher> logger)
+internal sealed partial class FirewallWatcher(AgentOptions options, FirewallSync sync, StatusStore status, TimeProvider time, ILogger<FirewallWatcher> logger)
 {
     /// <summary>Events of one <c>docker run</c> (create, connect, start) come within a few milliseconds: one sync for all.</summary>
     private static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(30);
@@ -108,6 +109,8 @@ internal sealed partial class FirewallWatcher(AgentOptions options, FirewallSync
     {
         var outcome = await sync.SyncAsync(cidr, ct, readKernel).ConfigureAwait(false);
         if (outcome.Actions.Count > 0) LogSynced(logger, why, outcome.Firewall.Detail);
+        // `status` answers from the last report: its firewall check follows the containers between passes too.
+        status.UpdateCheck(outcome.Firewall);
     }
 
     /// <summary>Turns every event into one pending "sync needed" (a burst collapses into one).</summary>

@@ -9,7 +9,39 @@ internal sealed partial class StatusStore(AgentOptions options, ILogger<StatusSt
 {
     private readonly AtomicFileWriter _writer = AtomicFileWriter.WithoutBackups(options.Root);
 
+    private readonly Lock _lock = new();
+
     public void Write(Report report)
+    {
+        lock (_lock) WriteUnlocked(report);
+    }
+
+    /// <summary>
+    /// Replaces one check of the last report (the firewall's, after a sync between passes), so <c>status</c> says what
+    /// holds now; the report's time stays the pass's. Nothing when there is no report yet or it has no such check.
+    /// </summary>
+    public void UpdateCheck(CheckReport check)
+    {
+        lock (_lock)
+        {
+            Report last;
+            try
+            {
+                last = ReportReader.Read(File.ReadAllBytes(options.PathOf(StatusFile.HostPath)));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or FormatException)
+            {
+                return;
+            }
+            if (!last.Checks.Any(c => c.Name == check.Name)) return;
+            var checks = last.Checks.Select(c => c.Name == check.Name ? check : c).ToList();
+            var result = last.Result == ReportResult.Failed ? ReportResult.Failed
+                : checks.All(c => c.Ok) ? ReportResult.Ok : ReportResult.Degraded;
+            WriteUnlocked(last with { Checks = checks, Result = result });
+        }
+    }
+
+    private void WriteUnlocked(Report report)
     {
         try
         {
