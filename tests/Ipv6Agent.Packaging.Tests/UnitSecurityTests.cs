@@ -26,7 +26,7 @@ public sealed partial class UnitSecurityTests
     }
 
     [Fact]
-    public async Task Unit_WholeRunOrEtcApt_IsNotWritable()
+    public async Task Unit_WholeRunIsNotWritableAndAptKeysAreReadOnly()
     {
         var unit = await File.ReadAllLinesAsync(Repository.Path("packaging", "systemd", "ipv6-agent.service"), TestContext.Current.CancellationToken);
         var writable = unit.Where(l => l.StartsWith("ReadWritePaths=", StringComparison.Ordinal))
