@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json.Nodes;
 using Ipv6Agent.Testing;
 using Ipv6Agent.Testing.Imds;
@@ -68,58 +65,17 @@ public sealed class HostileImdsTests
         await using var imds = await FakeImdsServer.StartAsync(FakeImdsOptions.For(BlogHost.Instance1));
         imds.TokenAnswer = FakeResponse.Ok("AQAEAKs1\rMAINPID=1\nREADY=1\r");
         using var root = BlogHost.Root();
-        var socketPath = Path.Combine(root.Path, "notify.sock");
-        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        notify.Bind(new UnixDomainSocketEndPoint(socketPath));
-        var config = BlogHost.Config(root, imds.Endpoint, "reconcile:\n  interval: 1s\n");
-        var info = new ProcessStartInfo(await AgentBinary.PathAsync(), ["--config", config, "run"])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            Environment = { ["NOTIFY_SOCKET"] = socketPath, ["DOCKER_HOST"] = BlogHost.NoDocker["DOCKER_HOST"] },
-        };
-        using var agent = Process.Start(info)!;
-        var stderr = agent.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        try
-        {
-            var seen = new List<string>();
-            await ReceiveAsync(notify, seen, () => seen.Count(m => m.StartsWith("STATUS=failed: IMDS answered", StringComparison.Ordinal)) >= 2);
-            Assert.True(imds.Requests.Count(r => r.IsTokenRequest) >= 2, "every pass must ask for a new token");
-            Assert.DoesNotContain(seen, m => !m.StartsWith("STATUS=", StringComparison.Ordinal) && m != "WATCHDOG=1");
-            var status = JsonNode.Parse(root.Read("/run/ipv6-agent/status.json")!)!;
-            Assert.Equal("failed", (string?)status["result"]);
-            Assert.Contains("/latest/api/token", (string?)status["error"], StringComparison.Ordinal);
+        await using var agent = await NotifiedRun.StartAsync(root, BlogHost.Config(root, imds.Endpoint, "reconcile:\n  interval: 1s\n"));
+        await agent.ReceiveUntilAsync(() => agent.Lines.Count(m => m.StartsWith("STATUS=failed: IMDS answered", StringComparison.Ordinal)) >= 2);
+        Assert.True(imds.Requests.Count(r => r.IsTokenRequest) >= 2, "every pass must ask for a new token");
+        Assert.DoesNotContain(agent.Lines, m => !m.StartsWith("STATUS=", StringComparison.Ordinal) && m != "WATCHDOG=1");
+        var status = JsonNode.Parse(root.Read("/run/ipv6-agent/status.json")!)!;
+        Assert.Equal("failed", (string?)status["result"]);
+        Assert.Contains("/latest/api/token", (string?)status["error"], StringComparison.Ordinal);
 
-            // IMDS healthy again: the next pass gets a good token and reads the instance.
-            imds.TokenAnswer = null;
-            await ReceiveAsync(notify, seen, () => JsonNode.Parse(root.Read("/run/ipv6-agent/status.json")!)!["instance"] is not null);
-        }
-        finally
-        {
-            if (!agent.HasExited) agent.Kill(entireProcessTree: true);
-            await agent.WaitForExitAsync(TestContext.Current.CancellationToken);
-        }
-        Assert.DoesNotContain("Unhandled exception", await stderr, StringComparison.Ordinal);
-    }
-
-    /// <summary>Collects sd_notify lines until <paramref name="done"/>; fails after a bounded time.</summary>
-    private static async Task ReceiveAsync(Socket socket, List<string> seen, Func<bool> done)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var buffer = new byte[65536];
-        while (!done())
-        {
-            int n;
-            try
-            {
-                n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new Xunit.Sdk.XunitException($"not done within 60 s; sd_notify saw: {string.Join(" | ", seen)}");
-            }
-            // systemd reads a datagram as assignments separated by newlines (and takes a CR as the end of a line too).
-            seen.AddRange(Encoding.UTF8.GetString(buffer, 0, n).Split('\n', '\r').Where(l => l.Length > 0));
-        }
+        // IMDS healthy again: the next pass gets a good token and reads the instance.
+        imds.TokenAnswer = null;
+        await agent.ReceiveUntilAsync(() => JsonNode.Parse(root.Read("/run/ipv6-agent/status.json")!)!["instance"] is not null);
+        Assert.DoesNotContain("Unhandled exception", await agent.StopAsync(), StringComparison.Ordinal);
     }
 }

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json.Nodes;
 using Ipv6Agent.Testing;
 using Ipv6Agent.Testing.Imds;
@@ -66,36 +63,14 @@ public sealed class HostileOutputTests
         await using var imds = await FakeImdsServer.StartAsync(FakeImdsOptions.For(BlogHost.Instance1));
         // A netplan file whose name holds CR, LF and escapes, and whose text is not YAML: the error names the file.
         using var root = BlogHost.Root().With("/etc/netplan/50-x\rMAINPID=1\nREADY=1\u001b[31m.yaml", "network:\n  ethernets: [unclosed\n");
-        var socketPath = Path.Combine(root.Path, "notify.sock");
-        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        notify.Bind(new UnixDomainSocketEndPoint(socketPath));
-        var config = BlogHost.Config(root, imds.Endpoint, "reconcile:\n  interval: 1h\n");
-        var info = new ProcessStartInfo(await AgentBinary.PathAsync(), ["--config", config, "run"])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            Environment = { ["NOTIFY_SOCKET"] = socketPath, ["DOCKER_HOST"] = BlogHost.NoDocker["DOCKER_HOST"] },
-        };
-        using var agent = Process.Start(info)!;
-        var stderr = agent.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var datagrams = new List<string>();
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            var buffer = new byte[65536];
-            while (!datagrams.Any(d => d.StartsWith("STATUS=failed", StringComparison.Ordinal)))
-                datagrams.Add(Encoding.UTF8.GetString(buffer, 0, await notify.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)));
-        }
-        finally
-        {
-            Process.Start("kill", ["-TERM", agent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
-            await agent.WaitForExitAsync(TestContext.Current.CancellationToken);
-        }
+        await using var agent = await NotifiedRun.StartAsync(root, BlogHost.Config(root, imds.Endpoint, "reconcile:\n  interval: 1h\n"));
+        await agent.ReceiveUntilAsync(() => agent.Datagrams.Any(d => d.StartsWith("STATUS=failed", StringComparison.Ordinal)));
+        var journal = await agent.StopAsync();
+        var datagrams = agent.Datagrams;
 
         var status = datagrams.Single(d => d.StartsWith("STATUS=failed", StringComparison.Ordinal));
         Assert.Contains("50-x\\rMAINPID=1\\nREADY=1\\x1B[31m.yaml", status, StringComparison.Ordinal);
         Assert.All(datagrams, d => Assert.DoesNotContain(d, c => char.IsControl(c)));
-        var journal = await stderr;
         Assert.DoesNotContain('\u001b', journal);
         Assert.DoesNotContain('\r', journal);
         Assert.All(journal.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => Assert.Matches("^(<[0-7]>|    )", line));
