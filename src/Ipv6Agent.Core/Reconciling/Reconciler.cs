@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Ipv6Agent.Applying;
 using Ipv6Agent.Configuration;
 using Ipv6Agent.Engine;
@@ -26,6 +24,7 @@ internal sealed partial class Reconciler(
     AgentOptions options,
     ImdsClient imds,
     DockerVersionReader docker,
+    MirrorCheck mirrors,
     HostApplier applier,
     DockerProbe probe,
     FirewallSync firewall,
@@ -70,7 +69,7 @@ internal sealed partial class Reconciler(
             var host = HostInspector.Read(options, dockerVersion);
             plan = Planner.Plan(snapshot, host, options.Addressing);
             LogPlan(plan);
-            var fixMirrors = await ShouldFixMirrorsAsync(snapshot.Region, host, cancellationToken);
+            var fixMirrors = await mirrors.ShouldFixMirrorsAsync(snapshot.Region, host, cancellationToken);
             var edits = DesiredState.Build(plan, host, new DesiredStateOptions(fixMirrors, dockerVersion));
 
             if (dryRun)
@@ -179,75 +178,6 @@ internal sealed partial class Reconciler(
         Plan = plan is null ? null : ReportBuilder.Plan(plan),
     };
 
-    /// <summary>
-    /// <c>auto</c>: only when a source file names a regional EC2 mirror and that name has no AAAA record (a failed lookup
-    /// counts as none). On a converged host no file names one any more, so no lookup happens.
-    /// </summary>
-    private async Task<bool> ShouldFixMirrorsAsync(string region, HostSnapshot host, CancellationToken cancellationToken)
-    {
-        switch (options.Apt.FixMirrors)
-        {
-            case MirrorFixMode.Always: return true;
-            case MirrorFixMode.Never: return false;
-        }
-        IReadOnlyList<string> hosts;
-        try
-        {
-            hosts = AptSourcesRenderer.RegionalMirrorHosts(region);
-        }
-        catch (ArgumentException)
-        {
-            // IMDS's region is validated there; never let a strange one become a DNS query.
-            return false;
-        }
-        var named = hosts
-            .Where(name => host.Files.Where(f => f.Key.StartsWith("/etc/apt/", StringComparison.Ordinal))
-                                     .Any(f => f.Value.Contains(name, StringComparison.OrdinalIgnoreCase)))
-            .ToList();
-        foreach (var name in named)
-        {
-            if (!await HasAaaaCachedAsync(name, cancellationToken))
-            {
-                LogMirrorWithoutIpv6(logger, name);
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /// <summary>
-    /// A mirror that has an AAAA record keeps its name in the sources, so without this every pass of the service would
-    /// ask DNS again. An hour is far shorter than mirrors change their addressing.
-    /// </summary>
-    private async Task<bool> HasAaaaCachedAsync(string name, CancellationToken cancellationToken)
-    {
-        lock (_aaaa)
-        {
-            if (_aaaa.TryGetValue(name, out var known) && time.GetElapsedTime(known.At) < AaaaCacheFor) return known.HasAaaa;
-        }
-        var hasAaaa = await HasAaaaAsync(name, cancellationToken);
-        lock (_aaaa) _aaaa[name] = (hasAaaa, time.GetTimestamp());
-        return hasAaaa;
-    }
-
-    private static readonly TimeSpan AaaaCacheFor = TimeSpan.FromHours(1);
-    private readonly Dictionary<string, (bool HasAaaa, long At)> _aaaa = new(StringComparer.OrdinalIgnoreCase);
-
-    private static async Task<bool> HasAaaaAsync(string name, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(3));
-        try
-        {
-            var addresses = await Dns.GetHostAddressesAsync(name, AddressFamily.InterNetworkV6, timeout.Token);
-            return addresses.Length > 0;
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Pass {Result}: {Changed} file(s) changed, {Actions} command(s) run, {FailedChecks} check(s) failed")]
     private static partial void LogPassFinished(ILogger logger, string result, int changed, int actions, int failedChecks);
 
@@ -271,7 +201,4 @@ internal sealed partial class Reconciler(
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Internal error in a reconcile pass; reported as failed")]
     private static partial void LogPassCrashed(ILogger logger, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "The regional mirror {Host} has no AAAA record: apt sources will use the global mirrors, which have IPv6")]
-    private static partial void LogMirrorWithoutIpv6(ILogger logger, string host);
 }

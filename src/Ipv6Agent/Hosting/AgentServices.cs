@@ -5,6 +5,7 @@ using Ipv6Agent.Firewall;
 using Ipv6Agent.Inspecting;
 using Ipv6Agent.Imds;
 using Ipv6Agent.Reconciling;
+using Ipv6Agent.Rendering.Apt;
 using Ipv6Agent.Reporting;
 using Ipv6Agent.Verifying;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,6 +23,7 @@ internal static class AgentServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new ImdsClient(options.Imds, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ImdsClient>>()));
         services.AddSingleton<DockerVersionReader>();
+        services.AddSingleton(sp => new MirrorCheck(options.Apt, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MirrorCheck>>()));
         services.AddSingleton<CommandRunner>();
         services.AddSingleton(sp => new ConnectivityCheck(new Icmpv6Echo(), sp.GetRequiredService<ILogger<ConnectivityCheck>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<EngineWaiter>();

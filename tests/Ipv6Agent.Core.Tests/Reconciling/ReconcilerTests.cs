@@ -4,6 +4,7 @@ using Ipv6Agent.Configuration;
 using Ipv6Agent.Engine;
 using Ipv6Agent.Firewall;
 using Ipv6Agent.Imds;
+using Ipv6Agent.Rendering.Apt;
 using Ipv6Agent.Reporting;
 using Ipv6Agent.Testing.Imds;
 using Ipv6Agent.Verifying;
@@ -132,6 +133,7 @@ public sealed class ReconcilerTests
         var client = imds ?? new ImdsClient(options.Imds, time, NullLogger<ImdsClient>.Instance);
         return new Reconciler(options, client,
             new DockerVersionReader(options, NullLogger<DockerVersionReader>.Instance),
+            new MirrorCheck(options.Apt, time, NullLogger<MirrorCheck>.Instance),
             host.Applier(options),
             new DockerProbe(options.Docker.Endpoint, options.Root, NullLogger<DockerProbe>.Instance, time),
             new FirewallSync(options, new CommandRunner(NullLogger<CommandRunner>.Instance, time), NullLogger<FirewallSync>.Instance),
