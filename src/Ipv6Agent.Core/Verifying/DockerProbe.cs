@@ -1,4 +1,3 @@
-using Ipv6Agent.Inspecting;
 using System.Globalization;
 using System.Net;
 using Docker.DotNet;
@@ -17,13 +16,14 @@ namespace Ipv6Agent.Verifying;
 /// <c>docker-bridge</c>, <c>container-address</c>, <c>docker-route</c>, and <c>ping TARGET</c> per configured target.
 /// A failing step is a failed check with a reason, never an exception; only cancellation throws.
 /// </summary>
-/// <param name="root">The configured root: the kernel is read from <c>{root}/proc/net</c>.</param>
+/// <param name="root">The configured root: the kernel is read from <c>{root}/proc/net</c> (<see cref="BridgeKernelChecks"/>).</param>
 internal sealed partial class DockerProbe(Uri endpoint, string root, ILogger<DockerProbe> logger, TimeProvider time, DockerProbeLimits? limits = null)
 {
-    public const string Bridge = "docker0";
+    public const string Bridge = BridgeKernelChecks.Bridge;
     public const string ProbeLabel = "ipv6-agent.probe";
 
     private readonly DockerProbeLimits _limits = limits ?? new DockerProbeLimits();
+    private readonly BridgeKernelChecks _kernel = new(root, time, (limits ?? new DockerProbeLimits()).TentativeWait);
 
     public async Task<IReadOnlyList<CheckReport>> RunAsync(NetworkPlan plan, ProbeOptions probe, CancellationToken ct)
     {
@@ -53,7 +53,7 @@ internal sealed partial class DockerProbe(Uri endpoint, string root, ILogger<Doc
                 // (measured: 2024/1024/24 ms). Docker gives the container's own address nodad, so only docker0 needs the wait.
                 // Only the first container after docker0 got its address pays it: the kernel does not repeat DAD when the
                 // bridge loses its last port and gets one again, so a pass on a converged host does not wait.
-                bridge = await BridgeCheckAsync(plan, ct).ConfigureAwait(false);
+                bridge = await _kernel.BridgeAsync(plan, ct).ConfigureAwait(false);
                 address = AddressCheck(plan, await inspecting.ConfigureAwait(false));
                 pings.AddRange(await PingAllAsync(session.Client, name, probe.Targets, ct).ConfigureAwait(false));
             }
@@ -73,8 +73,8 @@ internal sealed partial class DockerProbe(Uri endpoint, string root, ILogger<Doc
             }
 
             // The kernel checks run while the container holds docker0 up: with no container, docker0 has no carrier.
-            bridge ??= await BridgeCheckAsync(plan, ct).ConfigureAwait(false);
-            var route = RouteCheck(plan);
+            bridge ??= await _kernel.BridgeAsync(plan, ct).ConfigureAwait(false);
+            var route = _kernel.Route(plan);
             return [bridge, address, route, .. pings];
         }
         finally
@@ -222,79 +222,6 @@ internal sealed partial class DockerProbe(Uri endpoint, string root, ILogger<Doc
         using var stream = await client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), ct).ConfigureAwait(false);
         var (stdout, stderr) = await stream.ReadOutputToEndAsync(ct).ConfigureAwait(false);
         return stdout + stderr;
-    }
-
-    /// <summary>DAD ends at a random moment; a short poll reads its end within this much (each read is one small file).</summary>
-    private static readonly TimeSpan TentativePoll = TimeSpan.FromMilliseconds(50);
-
-    private async Task<CheckReport> BridgeCheckAsync(NetworkPlan plan, CancellationToken ct)
-    {
-        var deadline = time.GetUtcNow() + _limits.TentativeWait;
-        while (true)
-        {
-            var report = BridgeCheck(plan, out var tentative);
-            if (!tentative || time.GetUtcNow() >= deadline) return report;
-            await Task.Delay(TentativePoll, time, ct).ConfigureAwait(false);
-        }
-    }
-
-    private CheckReport BridgeCheck(NetworkPlan plan, out bool tentative)
-    {
-        tentative = false;
-        const string check = "docker-bridge";
-        string text;
-        try
-        {
-            text = File.ReadAllText(RootedPath.Combine(root, ProcNet.IfInet6));
-        }
-        catch (IOException e)
-        {
-            return new CheckReport(check, false, $"cannot read {ProcNet.IfInet6}: {e.Message}");
-        }
-
-        var onBridge = ProcNet.ParseIfInet6(text).Where(a => a.Device == Bridge).ToList();
-        var wanted = new PrefixedAddress(plan.DockerGateway, plan.DockerCidr.PrefixLength);
-        var held = onBridge.FirstOrDefault(a => a.Address.Address.Equals(plan.DockerGateway));
-        if (held is null)
-        {
-            var has = onBridge.Where(a => !a.Address.Address.IsIPv6LinkLocal).Select(a => a.Address.ToString()).ToList();
-            return new CheckReport(check, false, has.Count == 0
-                ? $"{Bridge} has no global IPv6 address, expected {wanted}"
-                : $"{Bridge} has {string.Join(", ", has)}, expected {wanted}");
-        }
-
-        var actual = held.Address;
-        if (actual.PrefixLength != wanted.PrefixLength) return new CheckReport(check, false, $"{Bridge} has {actual}, expected {wanted}");
-        if (held.DadFailed) return new CheckReport(check, false, $"{Bridge}'s {actual} failed duplicate address detection: another host uses it");
-        tentative = held.Tentative;
-        return tentative
-            ? new CheckReport(check, false, $"{Bridge}'s {actual} is still tentative (duplicate address detection)")
-            : new CheckReport(check, true, $"{Bridge} has {actual}");
-    }
-
-    private CheckReport RouteCheck(NetworkPlan plan)
-    {
-        const string check = "docker-route";
-        string text;
-        try
-        {
-            text = File.ReadAllText(RootedPath.Combine(root, ProcNet.Ipv6Route));
-        }
-        catch (IOException e)
-        {
-            return new CheckReport(check, false, $"cannot read {ProcNet.Ipv6Route}: {e.Message}");
-        }
-
-        var cidr = plan.DockerCidr;
-        var inside = ProcNet.ParseIpv6Routes(text)
-            .Where(r => r.Destination.PrefixLength >= cidr.PrefixLength && cidr.Contains(r.Destination.BaseAddress))
-            .ToList();
-        var elsewhere = inside.Where(r => r.Device != Bridge).Select(r => $"{Ipv6.Format(r.Destination)} goes to {r.Device}").Distinct().ToList();
-        if (elsewhere.Count > 0)
-            return new CheckReport(check, false, $"{string.Join(", ", elsewhere)}; only {Bridge} may hold the Docker CIDR {Ipv6.Format(cidr)}");
-        return inside.Any(r => r.Destination.Equals(cidr))
-            ? new CheckReport(check, true, $"{Ipv6.Format(cidr)} dev {Bridge}")
-            : new CheckReport(check, false, $"the kernel has no route for {Ipv6.Format(cidr)} (is {Bridge} up?)");
     }
 
     /// <summary>Removes probe containers a killed pass left behind (passes never overlap: the reconcile lock).</summary>
