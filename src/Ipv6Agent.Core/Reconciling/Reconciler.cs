@@ -109,9 +109,13 @@ internal sealed partial class Reconciler(
             }
 
             applied = true;
-            // After Docker's restart (if any): stale NAT66 goes, and the containers are closed but for what they publish.
-            var rules = await firewall.SyncAsync(plan.DockerCidr, cancellationToken);
-            var checks = (await probe.RunAsync(plan, options.Probe, cancellationToken))
+            // After Docker's restart (if any): stale NAT66 goes, and the containers are closed but for what they publish. The probe
+            // starts its container meanwhile and pings once the rules are in force; WhenAll waits for both, failed or not.
+            var syncing = firewall.SyncAsync(plan.DockerCidr, cancellationToken);
+            var probing = probe.RunAsync(plan, options.Probe, cancellationToken, pingAfter: syncing);
+            await Task.WhenAll(syncing, probing);
+            var rules = await syncing;
+            var checks = (await probing)
                 .Append(HostAddressCheck.Run(plan, HostInspector.Addresses(options)))
                 .Append(rules.Firewall)
                 .Append(rules.NoNat)

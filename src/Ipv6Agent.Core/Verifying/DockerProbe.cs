@@ -25,7 +25,12 @@ internal sealed partial class DockerProbe(Uri endpoint, string root, ILogger<Doc
     private readonly DockerProbeLimits _limits = limits ?? new DockerProbeLimits();
     private readonly BridgeKernelChecks _kernel = new(root, time, (limits ?? new DockerProbeLimits()).TentativeWait);
 
-    public async Task<IReadOnlyList<CheckReport>> RunAsync(NetworkPlan plan, ProbeOptions probe, CancellationToken ct)
+    /// <param name="pingAfter">
+    /// Work the caller does meanwhile (the firewall's sync) that the pings must see done: the container is created and started
+    /// while it runs, since starting one costs the engine a second or more, and the pings prove the host with it in force.
+    /// Its failure is the caller's to observe; the probe only waits for it.
+    /// </param>
+    public async Task<IReadOnlyList<CheckReport>> RunAsync(NetworkPlan plan, ProbeOptions probe, CancellationToken ct, Task? pingAfter = null)
     {
         var name = $"ipv6-agent-probe-{Guid.NewGuid():N}"[..29];
         CheckReport address;
@@ -55,6 +60,7 @@ internal sealed partial class DockerProbe(Uri endpoint, string root, ILogger<Doc
                 // bridge loses its last port and gets one again, so a pass on a converged host does not wait.
                 bridge = await _kernel.BridgeAsync(plan, ct).ConfigureAwait(false);
                 address = AddressCheck(plan, await inspecting.ConfigureAwait(false));
+                if (pingAfter is not null) await Task.WhenAny(pingAfter).WaitAsync(ct).ConfigureAwait(false);
                 pings.AddRange(await PingAllAsync(session.Client, name, probe.Targets, ct).ConfigureAwait(false));
             }
             catch (Exception e) when (!ct.IsCancellationRequested && e is ProbeFailedException or DockerApiException or HttpRequestException

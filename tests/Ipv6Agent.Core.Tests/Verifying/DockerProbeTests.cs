@@ -39,6 +39,32 @@ public sealed class DockerProbeTests(DockerEngineFixture engine) : IClassFixture
     }
 
     [Fact]
+    public async Task Run_WithWorkMeanwhile_StartsTheContainerAtOnce_PingsOnlyOnceTheWorkIsDone()
+    {
+        // The firewall's sync, as the reconciler passes it: the container starts while it runs; the pings wait for it, and
+        // its failure is the caller's to observe, not a failed check.
+        var firewall = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var probing = NewProbe().RunAsync(Plan, new ProbeOptions { Targets = ["2001:db8:1::9"] }, TestContext.Current.CancellationToken,
+            pingAfter: firewall.Task);
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!(await ProbeContainersAsync()).Any(c => c.State == "running"))
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(60), "the probe container did not start while the work ran");
+            Assert.False(probing.IsCompleted, "the probe ended before the work was done");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+        Assert.False(probing.IsCompleted, "the probe pinged before the work was done");
+        firewall.SetException(new InvalidOperationException("the caller observes this"));
+        var checks = await probing;
+
+        Assert.All(checks, c => Assert.True(c.Ok, $"{c.Name}: {c.Detail}"));
+        Assert.Empty(await ProbeContainersAsync());
+    }
+
+    [Fact]
     public async Task Run_UnreachableTarget_FailsThatCheckWithAClearDetail()
     {
         var checks = await NewProbe().RunAsync(Plan, new ProbeOptions { Targets = ["2001:db8:dead::1"] }, TestContext.Current.CancellationToken);
