@@ -77,7 +77,11 @@ internal static class GoalBenchmarks
             rows.Add(new($"service RSS after {r.Passes} passes / after its first", $"{r.Last / 1024.0:F1} MB / {r.First / 1024.0:F1} MB (peak {r.Peak / 1024.0:F1} MB, pass {r.Passes / 2}: {r.Middle / 1024.0:F1} MB)",
                 (double)r.Last / r.First, "≤ 30 MB steady, no growth", r.Last <= 30 * 1024 && r.Last <= r.Middle * 1.05));
         }
-        rows.Add(new("binary size / 30 MB", $"{size / 1048576.0:F1} MB", size / (30.0 * 1048576), "x64 ≤ 30 MB", size <= 30L * 1048576));
+        // A framework-dependent publish leaves the shared .NET runtime out: its size says nothing about the shipped binary's.
+        var frameworkDependent = File.Exists(Path.ChangeExtension(Path.GetFullPath(agent), ".runtimeconfig.json"))
+                                 && File.ReadAllText(Path.ChangeExtension(Path.GetFullPath(agent), ".runtimeconfig.json")).Contains("\"framework", StringComparison.Ordinal);
+        rows.Add(new("binary size / 30 MB", $"{size / 1048576.0:F1} MB{(frameworkDependent ? " (framework-dependent: the .NET runtime is not counted)" : "")}",
+            size / (30.0 * 1048576), "x64 ≤ 30 MB", !frameworkDependent && size <= 30L * 1048576));
 
         var table = new StringBuilder();
         table.AppendLine(CultureInfo.InvariantCulture, $"ipv6-agent goals, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Machine()}, {rounds} round(s), medians");
