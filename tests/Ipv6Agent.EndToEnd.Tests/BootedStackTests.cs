@@ -58,10 +58,12 @@ public sealed class BootedStackTests
             await m.RebootAsync();
             var status = await m.CloudInitDoneAsync(TimeSpan.FromMinutes(5));
             Log($"{m.Name} rebooted in {m.LastBootTime.TotalSeconds:F0} s; cloud-init: {status.StdOut}");
-            // The network came online under the agent's netplan file: networkd counted ens5 configured (with DHCPv6 and RAs
-            // off, an IPv6-only ENI's leftover dhcp4: true kept it "configuring" and wait-online timed out after 2 min).
-            var online = (await m.ExecAsync("systemctl", "is-active", "systemd-networkd-wait-online")).StdOut.Trim();
-            Assert.True(online == "active", $"{m.Name}: systemd-networkd-wait-online is {online} after the reboot\n{(await m.ShAsync("networkctl status ens5 --no-pager; journalctl -b -u systemd-networkd-wait-online --no-pager")).StdOut}");
+            // networkd counts ens5 configured under the agent's netplan file. (With DHCPv6 and RAs off, an IPv6-only ENI's
+            // leftover dhcp4: true kept it "configuring" for good: networkd-wait-online timed out after 2 min on every boot.
+            // The unit itself is not asked: sid's wait-online fails at once without systemd-resolved's varlink socket.)
+            var setup = await WaitAsync(async () => (await m.ExecAsync("networkctl", "list", "ens5", "--no-legend", "--no-pager")).StdOut.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "",
+                s => s == "configured", TimeSpan.FromSeconds(20));
+            Assert.True(setup == "configured", $"{m.Name}: networkd's ens5 is '{setup}' after the reboot\n{(await m.ShAsync("networkctl status ens5 --no-pager; journalctl -b -u systemd-networkd-wait-online --no-pager")).StdOut}");
         }
 
         foreach (var m in bed.Machines)
@@ -91,6 +93,7 @@ public sealed class BootedStackTests
     [Fact]
     public async Task DelegatedPrefix_Sid_DockerGetsTheSlash80()
     {
+        Assert.SkipUnless(SelectedStacks.Contains("sid"), "IPV6_AGENT_BOOTED_STACKS leaves sid out");
         await using var bed = await StartAsync("delegated-prefix", "sid");
         foreach (var m in bed.Machines) await AssertServiceConvergedAsync(m);
         await AssertAddressesAsync(bed);
