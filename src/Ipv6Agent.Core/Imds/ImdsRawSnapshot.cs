@@ -15,5 +15,4 @@ internal sealed record ImdsRawSnapshot(
     string InterfaceId,
     string? Ipv6s,
     string? Ipv6Prefix,
-    string? SubnetIpv6Cidrs,
-    string? LocalIpv4s = null);
+    string? SubnetIpv6Cidrs);
