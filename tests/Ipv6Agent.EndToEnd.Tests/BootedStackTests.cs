@@ -18,22 +18,6 @@ public sealed class BootedStackTests
     /// <summary>Every stack; <c>IPV6_AGENT_BOOTED_STACKS=sid,trixie</c> narrows a run (a person's, not CI's).</summary>
     public static TheoryData<string> Stacks => [.. SelectedStacks];
 
-    /// <summary>
-    /// Stacks whose booted machine does not yet work on this cgroup-v1 build host: skipped, with the reason, unless named in
-    /// <c>IPV6_AGENT_BOOTED_STACKS</c> by whoever works on them.
-    /// </summary>
-    private static readonly Dictionary<string, string> NotYetGreen = new(StringComparer.Ordinal)
-    {
-        ["bookworm"] = "bookworm's Docker 20.10 in nspawn on this cgroup-v1 host: runc cannot create the container's cpuset cgroup " +
-                       "(read-only /sys/fs/cgroup/cpuset) and docker0 stayed tentative; a testbed problem, open in issue 10",
-    };
-
-    private static void SkipIfNotYetGreen(string stack)
-    {
-        if (NotYetGreen.TryGetValue(stack, out var why) && Environment.GetEnvironmentVariable("IPV6_AGENT_BOOTED_STACKS") is not { Length: > 0 })
-            Assert.Skip(why);
-    }
-
     private static IEnumerable<string> SelectedStacks =>
         Environment.GetEnvironmentVariable("IPV6_AGENT_BOOTED_STACKS") is { Length: > 0 } only
             ? only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -43,7 +27,6 @@ public sealed class BootedStackTests
     [MemberData(nameof(Stacks))]
     public async Task BlogPair_InstalledByCloudInit_ContainersGetTheirOwnAddresses(string stack)
     {
-        SkipIfNotYetGreen(stack);
         await using var bed = await StartAsync("blog-two-instances", stack);
         foreach (var m in bed.Machines) await AssertServiceConvergedAsync(m);
         await AssertAddressesAsync(bed);
@@ -51,6 +34,7 @@ public sealed class BootedStackTests
         await AssertContainersAsync(bed);
         await AssertPingsAsync(bed);
         foreach (var m in bed.Machines) await AssertInternetSeesContainerAddressAsync(bed, m);
+        await AssertFirewallAsync(bed);
         foreach (var m in bed.Machines) await AssertReloadRunsAPassAsync(m);
     }
 
@@ -58,7 +42,6 @@ public sealed class BootedStackTests
     [MemberData(nameof(Stacks))]
     public async Task BlogPair_Reboot_SameAddressesNothingReaddedContainersBack(string stack)
     {
-        SkipIfNotYetGreen(stack);
         await using var bed = await StartAsync("blog-two-instances", stack);
         foreach (var m in bed.Machines) await AssertServiceConvergedAsync(m);
         foreach (var m in bed.Machines) await StartContainerAsync(m);
@@ -75,6 +58,12 @@ public sealed class BootedStackTests
             await m.RebootAsync();
             var status = await m.CloudInitDoneAsync(TimeSpan.FromMinutes(5));
             Log($"{m.Name} rebooted in {m.LastBootTime.TotalSeconds:F0} s; cloud-init: {status.StdOut}");
+            // Before the agent wrote dhcp4: false on IPv6-only ENIs, cloud-init's dhcp4: true was networkd's only dynamic
+            // protocol left, so ens5 stayed "configuring" and networkd-wait-online timed out after 2 min on bookworm
+            // (testbed README). Logged, not asserted: the fix has not yet run through a bookworm reboot here (sid's
+            // wait-online fails at once without systemd-resolved, whatever the agent does).
+            var setup = (await m.ExecAsync("networkctl", "list", "ens5", "--no-legend", "--no-pager")).StdOut.Trim();
+            Log($"{m.Name}: networkd after the reboot: {setup}; wait-online {(await m.ExecAsync("systemctl", "is-active", "systemd-networkd-wait-online")).StdOut.Trim()}");
         }
 
         foreach (var m in bed.Machines)
@@ -97,11 +86,14 @@ public sealed class BootedStackTests
         }
 
         await AssertPingsAsync(bed);
+        // The kernel forgot the agent's rules with the reboot: the boot unit's closed copy, then the agent's pass, put them back.
+        await AssertFirewallAsync(bed);
     }
 
     [Fact]
     public async Task DelegatedPrefix_Sid_DockerGetsTheSlash80()
     {
+        Assert.SkipUnless(SelectedStacks.Contains("sid"), "IPV6_AGENT_BOOTED_STACKS leaves sid out");
         await using var bed = await StartAsync("delegated-prefix", "sid");
         foreach (var m in bed.Machines) await AssertServiceConvergedAsync(m);
         await AssertAddressesAsync(bed);
@@ -109,6 +101,7 @@ public sealed class BootedStackTests
         await AssertContainersAsync(bed);
         await AssertPingsAsync(bed);
         foreach (var m in bed.Machines) await AssertInternetSeesContainerAddressAsync(bed, m);
+        await AssertFirewallAsync(bed);
     }
 
     private const string Container = "web";
@@ -185,8 +178,55 @@ public sealed class BootedStackTests
         }
     }
 
+    /// <summary>The blog's container; it publishes tcp/80 and udp/53 (the firewall checks serve them and the unpublished tcp/81, udp/54).</summary>
     private static async Task StartContainerAsync(BootedMachine m) =>
-        (await m.DockerAsync("run", "-d", "--restart", "always", "--name", Container, "busybox:stable", "sleep", "36000")).Check();
+        (await m.DockerAsync("run", "-d", "--restart", "always", "--name", Container, "-p", "8080:80", "-p", "5353:53/udp", "busybox:stable", "sleep", "36000")).Check();
+
+    /// <summary>
+    /// Issue 9's firewall on the booted stack: the agent's table is loaded; each container's public address answers the
+    /// internet host and the other instance's container on its published ports only, and the server sees each client's own
+    /// address (no NAT either way); the unpublished ports listen (loopback answers) but never answer from outside.
+    /// <c>status</c> follows Docker: one container, two ports open.
+    /// </summary>
+    private static async Task AssertFirewallAsync(Testbed.Testbed bed)
+    {
+        var internet = bed.InternetHost.ToString();
+        foreach (var server in bed.Machines)
+        {
+            var table = await server.ExecAsync("nft", "list", "table", "ip6", "ipv6_agent");
+            Assert.True(table.Ok, $"{server.Name}: no nftables table ip6 ipv6_agent: {table.StdErr}");
+            const string expected = "published: 1 container, 2 ports open; rules in place";
+            var detail = await WaitAsync(() => FirewallCheckAsync(server), d => d == expected, TimeSpan.FromSeconds(10));
+            Assert.True(detail == expected, $"{server.Name}: status's firewall check says '{detail}', expected '{expected}'");
+
+            var web = Assert.Single(await server.ContainerAddressesAsync(Container));
+            foreach (var (proto, port) in new[] { ("tcp", 80), ("udp", 53), ("tcp", 81), ("udp", 54) })
+                await server.ServeAsync(Container, proto, port);
+            var client = bed.Machines.First(m => m != server);
+            var clientAddress = Assert.Single(await client.ContainerAddressesAsync(Container)).ToString();
+            foreach (var (proto, port) in new[] { ("tcp", 80), ("udp", 53) })
+            {
+                Assert.True(await Ports.AskFromInternetAsync(bed, web, proto, port) == internet, $"{server.Name}: published {proto}/{port} of {web} did not answer {internet}");
+                var seen = await client.AskFromContainerAsync(Container, web, proto, port);
+                Assert.True(seen == clientAddress, $"{server.Name}: published {proto}/{port} of {web} answered {client.Name}'s container with '{seen}', expected its own {clientAddress}");
+            }
+
+            foreach (var (proto, port) in new[] { ("tcp", 81), ("udp", 54) })
+            {
+                Assert.True(await Ports.AskFromInternetAsync(bed, web, proto, port, 1) is null, $"{server.Name}: unpublished {proto}/{port} of {web} answered the internet host");
+                Assert.True(await client.AskFromContainerAsync(Container, web, proto, port, 1) is null, $"{server.Name}: unpublished {proto}/{port} of {web} answered {client.Name}'s container");
+            }
+        }
+    }
+
+    private static async Task<string> FirewallCheckAsync(BootedMachine m)
+    {
+        var r = await m.ExecAsync("ipv6-agent", "status", "--json");
+        if (!r.StdOut.TrimStart().StartsWith('{')) return r.StdOut + r.StdErr;
+        using var report = JsonDocument.Parse(r.StdOut);
+        return report.RootElement.GetProperty("checks").EnumerateArray()
+            .Where(c => c.GetProperty("name").GetString() == "firewall").Select(c => c.GetProperty("detail").GetString() ?? "").FirstOrDefault() ?? "(no firewall check)";
+    }
 
     /// <summary>The first container gets Docker's CIDR's first address + 2 (the gateway is + 1): the blog's ::a and ::e.</summary>
     private static async Task AssertContainersAsync(Testbed.Testbed bed)

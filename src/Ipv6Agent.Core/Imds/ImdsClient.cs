@@ -60,7 +60,7 @@ public sealed class ImdsClient : IDisposable
         var e = eni.Result;
         return ImdsParser.Snapshot(new ImdsRawSnapshot(
             instanceId.Result, region.Result, primaryMac.Result, mac,
-            e.DeviceNumber, e.InterfaceId, e.Ipv6s, e.Ipv6Prefix, e.SubnetIpv6Cidrs));
+            e.DeviceNumber, e.InterfaceId, e.Ipv6s, e.Ipv6Prefix, e.SubnetIpv6Cidrs, e.LocalIpv4s));
     }
 
     /// <summary>
@@ -76,12 +76,13 @@ public sealed class ImdsClient : IDisposable
         var ipv6s = _connection.GetAsync(ImdsPaths.InterfaceKey(mac, ImdsPaths.Ipv6s), ct);
         var prefix = _connection.GetAsync(ImdsPaths.InterfaceKey(mac, ImdsPaths.Ipv6Prefix), ct);
         var subnets = _connection.GetAsync(ImdsPaths.InterfaceKey(mac, ImdsPaths.SubnetIpv6Cidrs), ct);
-        await Task.WhenAll(deviceNumber, interfaceId, ipv6s, prefix, subnets).ConfigureAwait(false);
+        var ipv4s = _connection.GetAsync(ImdsPaths.InterfaceKey(mac, ImdsPaths.LocalIpv4s), ct);
+        await Task.WhenAll(deviceNumber, interfaceId, ipv6s, prefix, subnets, ipv4s).ConfigureAwait(false);
 
         // Every attached ENI has these two; their absence means the MAC is not one of this instance's ENIs.
         if (deviceNumber.Result is null || interfaceId.Result is null)
             throw await MissingInterfaceKeyAsync(mac, deviceNumber.Result is null ? ImdsPaths.DeviceNumber : ImdsPaths.InterfaceId, ct).ConfigureAwait(false);
-        return new RawInterface(deviceNumber.Result, interfaceId.Result, ipv6s.Result, prefix.Result, subnets.Result);
+        return new RawInterface(deviceNumber.Result, interfaceId.Result, ipv6s.Result, prefix.Result, subnets.Result, ipv4s.Result);
     }
 
     private async Task<ImdsException> MissingInterfaceKeyAsync(MacAddress mac, string key, CancellationToken ct)
@@ -98,5 +99,5 @@ public sealed class ImdsClient : IDisposable
 
     public void Dispose() => _connection.Dispose();
 
-    private sealed record RawInterface(string DeviceNumber, string InterfaceId, string? Ipv6s, string? Ipv6Prefix, string? SubnetIpv6Cidrs);
+    private sealed record RawInterface(string DeviceNumber, string InterfaceId, string? Ipv6s, string? Ipv6Prefix, string? SubnetIpv6Cidrs, string? LocalIpv4s);
 }

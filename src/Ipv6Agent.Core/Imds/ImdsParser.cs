@@ -29,17 +29,19 @@ internal static partial class ImdsParser
     public static ImdsSnapshot Snapshot(ImdsRawSnapshot raw)
     {
         var mac = raw.InterfaceMac;
+        var eni = Interface(
+            mac,
+            DeviceNumber(ImdsPaths.InterfaceKey(mac, ImdsPaths.DeviceNumber), raw.DeviceNumber),
+            InterfaceId(ImdsPaths.InterfaceKey(mac, ImdsPaths.InterfaceId), raw.InterfaceId),
+            EniAddresses(ImdsPaths.InterfaceKey(mac, ImdsPaths.Ipv6s), raw.Ipv6s),
+            EniNetworks(ImdsPaths.InterfaceKey(mac, ImdsPaths.Ipv6Prefix), raw.Ipv6Prefix, MaxPrefixes, "delegated prefixes", 64, 126),
+            EniNetworks(ImdsPaths.InterfaceKey(mac, ImdsPaths.SubnetIpv6Cidrs), raw.SubnetIpv6Cidrs, MaxSubnets, "subnet IPv6 CIDR blocks", 32, 64));
         return new ImdsSnapshot(
             InstanceId(raw.InstanceId),
             Region(raw.Region),
             Mac(ImdsPaths.PrimaryMac, raw.PrimaryMac),
-            Interface(
-                mac,
-                DeviceNumber(ImdsPaths.InterfaceKey(mac, ImdsPaths.DeviceNumber), raw.DeviceNumber),
-                InterfaceId(ImdsPaths.InterfaceKey(mac, ImdsPaths.InterfaceId), raw.InterfaceId),
-                EniAddresses(ImdsPaths.InterfaceKey(mac, ImdsPaths.Ipv6s), raw.Ipv6s),
-                EniNetworks(ImdsPaths.InterfaceKey(mac, ImdsPaths.Ipv6Prefix), raw.Ipv6Prefix, MaxPrefixes, "delegated prefixes", 64, 126),
-                EniNetworks(ImdsPaths.InterfaceKey(mac, ImdsPaths.SubnetIpv6Cidrs), raw.SubnetIpv6Cidrs, MaxSubnets, "subnet IPv6 CIDR blocks", 32, 64)));
+            // Only whether the key has an address matters (the agent never uses IPv4 addresses), so its text is not parsed.
+            eni with { HasIpv4 = !string.IsNullOrWhiteSpace(raw.LocalIpv4s) });
     }
 
     /// <summary>Checks that the ENI's addresses and delegated prefixes lie inside its subnet, as EC2 guarantees.</summary>

@@ -23,6 +23,9 @@ internal static class ImdsPaths
     public const string Ipv6Prefix = "ipv6-prefix";
     public const string SubnetIpv6Cidrs = "subnet-ipv6-cidr-blocks";
 
+    // Absent (404) on an ENI in an IPv6-only subnet: it has no IPv4 address, so no DHCPv4 server answers it.
+    public const string LocalIpv4s = "local-ipv4s";
+
     public static string Interface(MacAddress mac) => $"{Macs}{mac}/";
 
     public static string InterfaceKey(MacAddress mac, string key) => $"{Interface(mac)}{key}";

@@ -15,4 +15,5 @@ internal sealed record ImdsRawSnapshot(
     string InterfaceId,
     string? Ipv6s,
     string? Ipv6Prefix,
-    string? SubnetIpv6Cidrs);
+    string? SubnetIpv6Cidrs,
+    string? LocalIpv4s = null);

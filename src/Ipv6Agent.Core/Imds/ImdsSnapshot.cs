@@ -14,10 +14,12 @@ public sealed record ImdsSnapshot(
 /// <param name="Ipv6s">Every IPv6 address of the ENI, sorted ascending.</param>
 /// <param name="Ipv6Prefixes">Delegated prefixes (<c>ipv6-prefix</c>), sorted ascending; empty when the key is absent.</param>
 /// <param name="SubnetIpv6Cidrs">The subnet's IPv6 CIDR blocks (<c>subnet-ipv6-cidr-blocks</c>).</param>
+/// <param name="HasIpv4">Whether IMDS lists IPv4 addresses for the ENI (<c>local-ipv4s</c>); <c>false</c> in an IPv6-only subnet.</param>
 public sealed record ImdsInterface(
     MacAddress Mac,
     int DeviceNumber,
     string InterfaceId,
     IReadOnlyList<IPAddress> Ipv6s,
     IReadOnlyList<IPNetwork> Ipv6Prefixes,
-    IReadOnlyList<IPNetwork> SubnetIpv6Cidrs);
+    IReadOnlyList<IPNetwork> SubnetIpv6Cidrs,
+    bool HasIpv4 = true);

@@ -20,6 +20,7 @@ public enum AddressSource
 /// <param name="Gateway">Link-local default router.</param>
 /// <param name="DockerCidr">The block or prefix handed to Docker's bridge.</param>
 /// <param name="DockerGateway">docker0's address: <see cref="DockerCidr"/>'s first address + 1.</param>
+/// <param name="Ipv6Only">The ENI has no IPv4 address (IPv6-only subnet): DHCPv4 can never finish on it.</param>
 public sealed record NetworkPlan(
     AddressSource Source,
     MacAddress Mac,
@@ -29,4 +30,5 @@ public sealed record NetworkPlan(
     IReadOnlyList<PrefixedAddress> HostAddresses,
     IPAddress Gateway,
     IPNetwork DockerCidr,
-    IPAddress DockerGateway);
+    IPAddress DockerGateway,
+    bool Ipv6Only = false);

@@ -42,7 +42,8 @@ public static class Planner
             hostAddresses,
             CurrentDefaultRouter(host, interfaceName) ?? FallbackGateway,
             dockerCidr,
-            Ipv6.Add(dockerCidr.BaseAddress, 1));
+            Ipv6.Add(dockerCidr.BaseAddress, 1),
+            Ipv6Only: !eni.HasIpv4);
     }
 
     private static (AddressSource, IPNetwork) ChooseDockerCidr(ImdsInterface eni, string interfaceName, AddressingMode mode)

@@ -34,22 +34,23 @@ public sealed class ImdsClientTests
     }
 
     [Fact]
-    public async Task ReadSnapshot_EachPass_OneTokenAtMostAndEightReadsAllWithToken()
+    public async Task ReadSnapshot_EachPass_OneTokenAtMostAndNineReadsAllWithToken()
     {
         await using var server = await FakeImdsServer.StartAsync(FakeImdsOptions.For(FakeInstances.Blog));
         using var client = Client(server, out _);
 
         await client.ReadSnapshotAsync(null, Ct);
         Assert.Equal(1, server.Count("PUT"));
-        Assert.Equal(8, server.Count("GET"));
+        Assert.Equal(9, server.Count("GET"));
 
         server.ClearRequests();
         await client.ReadSnapshotAsync(null, Ct);
         Assert.Equal(0, server.Count("PUT"));
-        Assert.Equal(8, server.Count("GET"));
+        Assert.Equal(9, server.Count("GET"));
         Assert.All(server.Requests, r => Assert.True(r.HadToken, $"{r.Method} {r.Path} was sent without a token"));
-        // Blog's ENI has no delegated prefix: that one optional key is absent, everything else answers.
-        Assert.Equal(["/latest/meta-data/network/interfaces/macs/12:fb:b4:8b:15:f8/ipv6-prefix"], server.Requests.Where(r => r.Status != 200).Select(r => r.Path));
+        // Blog's ENI has no delegated prefix and, in an IPv6-only subnet, no IPv4: those optional keys are absent, everything else answers.
+        Assert.Equal(["/latest/meta-data/network/interfaces/macs/12:fb:b4:8b:15:f8/ipv6-prefix", "/latest/meta-data/network/interfaces/macs/12:fb:b4:8b:15:f8/local-ipv4s"],
+            server.Requests.Where(r => r.Status != 200).Select(r => r.Path).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -68,7 +69,7 @@ public sealed class ImdsClientTests
         Assert.Equal(["2001:db8:47b:ca04:1234::/80"], snapshot.Interface.Ipv6Prefixes.Select(Ipv6.Format));
         Assert.Equal(["2001:db8:47b:ca04::/64"], snapshot.Interface.SubnetIpv6Cidrs.Select(Ipv6.Format));
         Assert.Equal(1, server.Count("PUT"));
-        Assert.Equal(8, server.Count("GET"));
+        Assert.Equal(9, server.Count("GET"));
     }
 
     [Fact]
@@ -82,7 +83,8 @@ public sealed class ImdsClientTests
         Assert.Empty(snapshot.Interface.Ipv6s);
         Assert.Empty(snapshot.Interface.Ipv6Prefixes);
         Assert.Empty(snapshot.Interface.SubnetIpv6Cidrs);
-        Assert.Equal(3, server.CountStatus(404));
+        Assert.False(snapshot.Interface.HasIpv4);
+        Assert.Equal(4, server.CountStatus(404));
     }
 
     [Fact]

@@ -220,6 +220,20 @@ public sealed class ImdsParserTests
         Assert.Equal([Network("2001:db8:47b:ca03::/64")], snapshot.Interface.SubnetIpv6Cidrs);
     }
 
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("", false)]
+    [InlineData("10.0.1.15", true)]
+    [InlineData("10.0.1.15\n10.0.1.16", true)]
+    public void Snapshot_LocalIpv4s_AbsentMeansAnIpv6OnlyEni(string? localIpv4s, bool hasIpv4)
+    {
+        var raw = new ImdsRawSnapshot(
+            "i-0123456789abcdef0", "us-east-1", "12:fb:b4:8b:15:f8", Mac, "0", "eni-0a1b2c3d4e5f60718",
+            "2001:db8:47b:ca03:0:0:1:1", null, "2001:db8:47b:ca03::/64", localIpv4s);
+
+        Assert.Equal(hasIpv4, ImdsParser.Snapshot(raw).Interface.HasIpv4);
+    }
+
     private static IPNetwork Network(string text) =>
         Ipv6.TryParseNetwork(text, out var network) ? network : throw new ArgumentException(text);
 }

@@ -157,18 +157,28 @@ internal sealed class BootedMachine : IAsyncDisposable
         // Docker's restart by the agent restarts this unit too (Requires=); the image stays.
         Symlink("/etc/systemd/system/testbed-probe-image.service", "/etc/systemd/system/multi-user.target.wants/testbed-probe-image.service");
 
+        // The firewall checks' TCP/UDP server and client (perl-base is in every Debian tree), run inside a
+        // container's network namespace from inside the machine.
+        Write(PeerPath, File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "scripts", "peer")), executable: true);
+
         if (Stack == Stack.Bookworm)
         {
-            // systemd 252 boots on this host's cgroup v1 with a read-only tmpfs over /sys/fs/cgroup
-            // and no controllers: Docker 20.10 cannot create its containers' cgroups without them.
+            // systemd 252 boots on this host's cgroup v1 with every controller hierarchy mounted read-only
+            // (the mount, not the superblock: /proc/self/mountinfo says "ro" per mount, "rw" per super
+            // block), so runc cannot create Docker 20.10's container cgroups ("mkdir
+            // /sys/fs/cgroup/cpuset/docker/…: read-only file system"). A bind remount flips the mount's
+            // flag only; mounting the hierarchy again fails ("already mounted", "mount point is busy").
             Write("/usr/local/sbin/testbed-cgroup-v1", """
                 #!/bin/sh
-                # Mounts the cgroup v1 controllers Docker needs (nspawn gives none on a v1 host).
-                mount -o remount,rw /sys/fs/cgroup
+                # Makes the cgroup v1 controllers Docker needs writable (nspawn mounts them read-only on a v1 host).
+                set -eu
                 for c in blkio cpu cpuacct cpuset devices freezer memory pids; do
-                  mkdir -p /sys/fs/cgroup/$c
-                  # nspawn may have mounted the controller read-only already: mount a writable one on top.
-                  mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c || mount -o remount,rw /sys/fs/cgroup/$c || true
+                  if mountpoint -q /sys/fs/cgroup/$c; then
+                    mount -o remount,bind,rw /sys/fs/cgroup/$c
+                  else
+                    mkdir -p /sys/fs/cgroup/$c
+                    mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c
+                  fi
                 done
                 """, executable: true);
             Write("/etc/systemd/system/docker.service.d/10-testbed-cgroup-v1.conf", """
@@ -343,6 +353,40 @@ internal sealed class BootedMachine : IAsyncDisposable
         }
 
         return r;
+    }
+
+    private const string PeerPath = "/usr/local/sbin/testbed-peer";
+
+    /// <summary>The container's pid as the machine sees it (its PID namespace is the machine's own).</summary>
+    private async Task<string> ContainerPidAsync(string container) =>
+        (await DockerAsync("inspect", "-f", "{{.State.Pid}}", container)).Check().StdOut.Trim();
+
+    /// <summary>
+    /// Starts a server (scripts/peer) on <paramref name="proto"/>/<paramref name="port"/> in the container's network
+    /// namespace, as a transient unit of the machine (so it dies with the machine); returns once it answers on loopback.
+    /// </summary>
+    public async Task ServeAsync(string container, string proto, int port)
+    {
+        var pid = await ContainerPidAsync(container);
+        var unit = $"testbed-peer-{container}-{proto}{port}-{_boots}";
+        (await ExecAsync("systemd-run", $"--unit={unit}", "--collect", "--quiet", "--",
+            "nsenter", $"--net=/proc/{pid}/ns/net", PeerPath, "serve", proto, port.ToString(CultureInfo.InvariantCulture), $"/run/{unit}.pid")).Check();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (await AskFromContainerAsync(container, IPAddress.IPv6Loopback, proto, port, 0.5) is null)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TestbedException($"{Name}: peer server {proto}/{port} in {container} does not answer on loopback:\n{(await ExecAsync("journalctl", "-u", unit, "--no-pager")).StdOut}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Asks a peer server from inside a container on this machine; the address the server saw, <c>null</c> when none answered.</summary>
+    public async Task<string?> AskFromContainerAsync(string container, IPAddress address, string proto, int port, double seconds = 2)
+    {
+        var pid = await ContainerPidAsync(container);
+        var r = await ExecAsync(TimeSpan.FromSeconds(seconds + 10), "nsenter", $"--net=/proc/{pid}/ns/net", PeerPath, "ask", proto, address.ToString(),
+            port.ToString(CultureInfo.InvariantCulture), seconds.ToString(CultureInfo.InvariantCulture));
+        return r.Ok ? r.StdOut.Trim() : null;
     }
 
     public string Tail(int lines = 40)

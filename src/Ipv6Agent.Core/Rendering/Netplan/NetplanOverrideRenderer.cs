@@ -40,6 +40,10 @@ public static class NetplanOverrideRenderer
             .Append("      match:\n")
             .Append(System.Globalization.CultureInfo.InvariantCulture, $"        macaddress: {YamlText.Quote(plan.Mac.ToString())}\n")
             .Append(System.Globalization.CultureInfo.InvariantCulture, $"      set-name: {YamlText.Quote(plan.InterfaceName)}\n")
+            // On an IPv6-only ENI cloud-init still writes dhcp4: true. With DHCPv6 and RAs off, systemd-networkd then counts the
+            // link as configured only once DHCPv4 finishes, which it never does there: networkd-wait-online times out (2 min)
+            // on every boot, network-online.target comes late and the boot is "degraded". Found on Debian 12 (systemd 252).
+            .Append(plan.Ipv6Only ? "      dhcp4: false\n" : "")
             .Append("      dhcp6: false\n")
             .Append("      accept-ra: false\n")
             .Append(plan.HostAddresses.Count == 0 ? "      addresses: []\n" : "      addresses:\n");

@@ -39,6 +39,28 @@ public sealed class NetplanGenerateTests
         Assert.Equal("false", root.Get("ethernets.ens5.dhcp6").Trim());
     }
 
+    /// <summary>
+    /// An IPv6-only ENI: cloud-init still asks for DHCPv4, which nothing answers there. With DHCPv6 and RAs off, networkd would
+    /// wait for it forever (networkd-wait-online's 2 min timeout on every boot, seen on Debian 12's booted machine), so the
+    /// override switches it off; an ENI with IPv4 keeps it.
+    /// </summary>
+    [Theory]
+    [InlineData(true, null)]
+    [InlineData(false, "DHCP=ipv4")]
+    public void Generate_Ipv6OnlyEni_NoDhcp4LeftForNetworkdToWaitOn(bool ipv6Only, string? dhcp)
+    {
+        using var root = new NetplanRoot();
+        root.Write("50-cloud-init.yaml", NetplanCleaner.RemoveAddressesIn(
+            Fixture.Text("netplan/50-cloud-init.legacy.yaml"), BlogPlan.DockerCidr, "/etc/netplan/50-cloud-init.yaml"));
+        root.Write("60-ipv6-agent.yaml", NetplanOverrideRenderer.Render(BlogPlan.Create() with { Ipv6Only = ipv6Only }));
+
+        var network = Sections(root.Generate()["10-netplan-ens5.network"]);
+
+        // No DHCP= line is networkd's default: DHCP=no.
+        Assert.Equal(dhcp, network.Where(s => s.Name == "Network").SelectMany(s => s.Values).SingleOrDefault(v => v.StartsWith("DHCP=", StringComparison.Ordinal)));
+        Assert.Equal("no", Single(network, "Network", "IPv6AcceptRA"));
+    }
+
     [Fact]
     public void Generate_ModernCloudInit_SecondNicKeepsItsOwnAddressAndPolicyRoutes()
     {
