@@ -98,6 +98,11 @@ internal sealed partial class HostApplier(
                     return new ApplyOutcome(undo.Actions,
                         $"After the netplan change, {failure}. The previous netplan files were restored and applied again; nothing else was changed.{NotPutBack(undo)}");
                 }
+
+                // Reached, so the static addresses hold: what DHCPv6 left behind for Docker's addresses goes now, not when its
+                // lease would have ended. (A rollback's netplan apply brings DHCPv6, and its routes, back by itself.)
+                var stray = new StrayRoutes(options, commands, loggers.CreateLogger<StrayRoutes>());
+                if ((await stray.RemoveAsync(plan, ct)).Count > 0) undo.Actions.Add(StrayRoutes.Action);
             }
 
             ct.ThrowIfCancellationRequested();

@@ -91,6 +91,9 @@ public sealed record CommandOptions
 
     /// <summary>Prints the host's rule set as nft JSON (read only: stale Docker NAT66 rules, the <c>no-nat</c> check).</summary>
     public string FirewallRead { get; init; } = "nft -j list ruleset";
+
+    /// <summary>Deletes one IPv6 route: the agent appends <c>DESTINATION dev DEVICE</c> (see <c>Applying/StrayRoutes</c>).</summary>
+    public string RouteDelete { get; init; } = "ip -6 route del";
 }
 
 public sealed record DockerOptions

@@ -143,7 +143,8 @@ public static partial class ConfigurationLoader
         "docker-restart" => o with { DockerRestart = NonEmpty(value, "commands.docker-restart") },
         "firewall-load" => o with { FirewallLoad = NonEmpty(value, "commands.firewall-load") },
         "firewall-read" => o with { FirewallRead = NonEmpty(value, "commands.firewall-read") },
-        _ => throw Unknown("commands." + key, "netplan-apply, docker-restart, firewall-load, firewall-read"),
+        "route-delete" => o with { RouteDelete = NonEmpty(value, "commands.route-delete") },
+        _ => throw Unknown("commands." + key, "netplan-apply, docker-restart, firewall-load, firewall-read, route-delete"),
     });
 
     private static FirewallOptions Firewall(YamlMappingNode map) => Section(map, "firewall", new FirewallOptions(), (o, key, value) => key switch

@@ -113,6 +113,8 @@ internal sealed class ApplierHost : IAsyncDisposable
         Commands = new CommandOptions
         {
             NetplanApply = netplanApply ?? NetplanLogs, DockerRestart = dockerRestart ?? DockerLogs, FirewallLoad = "cat >/dev/null",
+            // A shell function, so the words the agent appends (DESTINATION dev DEVICE) are logged, never run by ip.
+            RouteDelete = $"delete() {{ echo \"{StrayRoutes.Action} $*\" >> {LogPath}; }}; delete",
         },
         Docker = new DockerOptions { Endpoint = new Uri("unix:///nonexistent/ipv6-agent-test.sock") },
         Apt = new AptOptions { FixMirrors = MirrorFixMode.Always },

@@ -275,6 +275,51 @@ public sealed class HostApplierTests
         AssertAsBefore(host);
     }
 
+    /// <summary>
+    /// Booted Debian 12: netplan apply drops DHCPv6's /128 addresses but systemd 252 leaves their kernel routes until the lease
+    /// ends, sending Docker's addresses out of the ENI. Only those go; a route someone made (another device, another length),
+    /// one for an address the ENI still holds, and routes outside the Docker CIDR stay.
+    /// </summary>
+    [Fact]
+    public async Task Apply_DhcpLeftHostRoutesForDockersAddresses_DeletesOnlyThoseAfterNetplanApply()
+    {
+        await using var host = await ApplierHost.StartAsync();
+        host.Root.Put(Inspecting.ProcNet.Ipv6Route, string.Join("\n",
+            Route("2001:db8:47b:ca03::9", 128, "ens5"),     // stray: DHCPv6's, the address is gone
+            Route("2001:db8:47b:ca03::a", 128, "ens5"),     // the ENI still holds it
+            Route("2001:db8:47b:ca03::b", 128, "veth9"),    // another device's
+            Route("2001:db8:47b:ca03::8", 126, "docker0"),  // Docker's own
+            Route("2001:db8:47b:ca03::8", 127, "ens5"),     // a shorter prefix someone set
+            Route("2001:db8:47b:ca03::1:1", 128, "ens5"),   // outside the Docker CIDR
+            ""));
+        host.Root.Put(Inspecting.ProcNet.IfInet6,
+            "20010db8047bca03000000000000000a 02 80 00 80     ens5\n20010db8047bca030000000000010001 02 40 00 80     ens5\n");
+
+        var outcome = await host.Applier().ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(docker: false), Ct);
+
+        Assert.Null(outcome.Error);
+        Assert.Equal([HostApplier.NetplanApply, StrayRoutes.Action], outcome.Actions);
+        Assert.Equal(["netplan-apply new-netplan", "delete-stray-route 2001:db8:47b:ca03::9/128 dev ens5"], host.Runs);
+    }
+
+    [Fact]
+    public async Task Apply_NoNetplanChange_LeavesEveryRouteAlone()
+    {
+        await using var host = await ApplierHost.StartAsync();
+        host.Root.Put(Inspecting.ProcNet.Ipv6Route, Route("2001:db8:47b:ca03::9", 128, "ens5") + "\n");
+
+        var outcome = await host.Applier().ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(netplan: false, docker: false), Ct);
+
+        Assert.Null(outcome.Error);
+        Assert.Empty(outcome.Actions);
+        Assert.Empty(host.Runs);
+    }
+
+    /// <summary>One line of <c>/proc/net/ipv6_route</c>, as the kernel writes it.</summary>
+    private static string Route(string destination, int length, string device) =>
+        $"{Convert.ToHexStringLower(System.Net.IPAddress.Parse(destination).GetAddressBytes())} {length:x2} " +
+        $"{new string('0', 32)} 00 {new string('0', 32)} 00000100 00000001 00000000 00000001 {device,8}";
+
     private static async Task CommandAsync(string commandLine)
     {
         var result = await new CommandRunner(Microsoft.Extensions.Logging.Abstractions.NullLogger<CommandRunner>.Instance, TimeProvider.System)
