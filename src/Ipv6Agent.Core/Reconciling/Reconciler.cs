@@ -110,7 +110,8 @@ internal sealed partial class Reconciler(
                 return Failed(started, interrupted, snapshot, plan) with
                 {
                     Changes = ReportBuilder.Changes(edits, withDiffs: false),
-                    Actions = [.. recovered, .. outcome.Actions],
+                    Actions = [.. recovered, .. provisioned.Actions, .. outcome.Actions],
+                    Checks = provisioned.Checks,
                 };
             }
 
@@ -120,7 +121,8 @@ internal sealed partial class Reconciler(
                 return Failed(started, applyError, snapshot, plan) with
                 {
                     Changes = ReportBuilder.Changes(edits, withDiffs: false),
-                    Actions = [.. recovered, .. outcome.Actions],
+                    Actions = [.. recovered, .. provisioned.Actions, .. outcome.Actions],
+                    Checks = provisioned.Checks,
                 };
             }
 
