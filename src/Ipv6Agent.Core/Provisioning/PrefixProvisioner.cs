@@ -91,7 +91,6 @@ internal sealed partial class PrefixProvisioner(AgentOptions options, ImdsClient
                 $"the agent was delegated {earlier} for {eniId} at {entry.RequestedAt:u}, and EC2 no longer lists it; the agent asks only once per ENI. " +
                 $"To let it ask again, delete {ProvisionState.HostPath}.");
 
-        _state.Record(new ProvisionState.Entry(eniId, time.GetUtcNow(), null));
         LogRequesting(logger, eniId, credentials.ToString());
         var granted = await api.AssignPrefixAsync(eniId, ct).ConfigureAwait(false);
         _state.Record(new ProvisionState.Entry(eniId, time.GetUtcNow(), Ipv6.Format(granted)));

@@ -5,10 +5,10 @@ using Ipv6Agent.Configuration;
 namespace Ipv6Agent.Provisioning;
 
 /// <summary>
-/// What the agent asked EC2 for, kept across passes and restarts in <c>/var/lib/ipv6-agent/provision.json</c>: one
-/// request per ENI, ever. Written before the request (so a pass killed mid-call is known to have asked) and again with
-/// the prefix EC2 named. EC2 itself (DescribeNetworkInterfaces) is asked before any request; this file is what stops a
-/// second request when a prefix the agent was granted is gone again.
+/// What EC2 delegated to the agent, kept across passes and restarts in <c>/var/lib/ipv6-agent/provision.json</c>: one
+/// granted request per ENI, ever. EC2 itself (DescribeNetworkInterfaces) is asked before any request, which covers a pass
+/// killed between the request and this record; this file is what stops a second request when a prefix the agent was
+/// granted is gone again. Written only after a grant: a refused or unanswered request leaves the host as it was.
 /// </summary>
 internal sealed class ProvisionState(AgentOptions options)
 {

@@ -77,6 +77,9 @@ public sealed class FakeEc2Server : IAsyncDisposable
     /// <summary>Asked for the fault before each request when set (the testbed reads a file), instead of <see cref="Fault"/>.</summary>
     public Func<FakeEc2Fault>? FaultSource { get; set; }
 
+    /// <summary>Called with every request once answered (the testbed logs them for the tests in the other process).</summary>
+    public Action<FakeEc2Request>? Logged { get; set; }
+
     /// <summary>Every request answered, in order.</summary>
     public IReadOnlyList<FakeEc2Request> Requests => [.. _requests];
 
@@ -114,15 +117,21 @@ public sealed class FakeEc2Server : IAsyncDisposable
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
-            _requests.Enqueue(new FakeEc2Request(DateTimeOffset.UtcNow, action, eni, 499, "abandoned by the caller"));
+            Log(new FakeEc2Request(DateTimeOffset.UtcNow, action, eni, 499, "abandoned by the caller"));
             context.Abort();
             return;
         }
         var code = answer.Status == 200 ? null : System.Text.RegularExpressions.Regex.Match(answer.Xml, "<Code>([^<]*)</Code>").Groups[1].Value;
-        _requests.Enqueue(new FakeEc2Request(DateTimeOffset.UtcNow, action, eni, answer.Status, code));
+        Log(new FakeEc2Request(DateTimeOffset.UtcNow, action, eni, answer.Status, code));
         context.Response.StatusCode = answer.Status;
         context.Response.ContentType = "text/xml;charset=UTF-8";
         await context.Response.WriteAsync(answer.Xml, aborted.Token).ConfigureAwait(false);
+    }
+
+    private void Log(FakeEc2Request request)
+    {
+        _requests.Enqueue(request);
+        Logged?.Invoke(request);
     }
 
     private async Task<(int, string)> AnswerAsync(HttpRequest request, byte[] body, Dictionary<string, string> form, string action, string eni, string requestId, CancellationToken ct)
