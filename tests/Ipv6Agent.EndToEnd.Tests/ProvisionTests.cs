@@ -41,13 +41,23 @@ public sealed class ProvisionTests
     }
 
     /// <summary>
-    /// Each fault on an ENI with neither a prefix nor a block: the pass fails with a sentence that says what to do, and the
+    /// UnauthorizedOperation on an ENI with a block: degraded (exit 1) on the block, the check naming the IAM policy. Then
+    /// each fault on an ENI with neither a prefix nor a block: the pass fails with a sentence that says what to do, and the
     /// host is as it was. Throttling is the SDK's to retry: the pass after it converges.
     /// </summary>
     [Fact]
     public async Task ProvisionPrefix_Ec2Faults_EachFailsSayingWhy_HostUnchanged_ThrottlingIsRetried()
     {
         await using var bed = await StartAsync("provision-prefix");
+        File.WriteAllText(Path.Combine(bed.Folder, Ec2Host.FaultFile), "UnauthorizedOperation");
+        var withBlock = await ApplyAsync(bed["instance-2"]);
+        Assert.True(withBlock.ExitCode == 1, $"instance-2 (has a block), UnauthorizedOperation: expected exit 1 (degraded), got {withBlock}");
+        Assert.Equal("block", withBlock.Report!.Value.GetProperty("plan").GetProperty("source").GetString());
+        var check = withBlock.Report.Value.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "ec2-assign-prefix");
+        Assert.False(check.GetProperty("ok").GetBoolean());
+        Assert.Contains("{\"Effect\":\"Allow\",\"Action\":\"ec2:DescribeNetworkInterfaces\",\"Resource\":\"*\"}", check.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains(Ip("2001:db8:47b:ca03::d"), (await bed["instance-2"].AddressesAsync("docker0")).Select(a => a.Address));
+
         var i = bed["instance-1"];
         var before = Snapshot(i);
         var ens5 = await i.AddressesAsync("ens5");
