@@ -194,6 +194,22 @@ public sealed class ProvisioningPassTests
         Assert.Single(env.Ec2.Requests, r => r.Action == "AssignIpv6Addresses");
     }
 
+    /// <summary>A prefix the agent was granted and a person removed: the agent does not ask a second time, and says how to let it.</summary>
+    [Fact]
+    public async Task Pass_GrantedPrefixRemovedSince_NoSecondRequest_SaysHowToAllowOne()
+    {
+        await using var env = await Env.StartAsync(WithRole);
+        await env.PassAsync();
+        env.Ec2.UnassignGranted(Eni);
+
+        var report = await env.PassAsync();
+
+        Assert.Equal("block", report.Plan!.Source);
+        Assert.Contains(report.Checks, c => c is { Name: PrefixProvisioner.Action, Ok: false }
+            && c.Detail.Contains("the agent asks only once per ENI. To let it ask again, delete /var/lib/ipv6-agent/provision.json", StringComparison.Ordinal));
+        Assert.Single(env.Ec2.Requests, r => r.Action == "AssignIpv6Addresses");
+    }
+
     /// <summary>A fake IMDS and EC2, a temp root, and a fresh reconciler per pass (as after a restart).</summary>
     private sealed class Env : IAsyncDisposable
     {

@@ -195,6 +195,25 @@ public sealed class FakeEc2Server : IAsyncDisposable
                      $"    <networkInterfaceId>{X(eniId)}</networkInterfaceId>\n</AssignIpv6AddressesResponse>");
     }
 
+    /// <summary>A person unassigns every prefix the fake granted to <paramref name="eniId"/> (EC2 and IMDS at once).</summary>
+    public void UnassignGranted(string eniId)
+    {
+        lock (_lock)
+        {
+            if (!_granted.TryRemove(eniId, out var gone)) return;
+            var options = _imds.Options;
+            FakeInstance Update(FakeInstance i) => i with
+            {
+                Enis = [.. i.Enis.Select(e => e.InterfaceId == eniId ? e with { Ipv6Prefixes = [.. e.Ipv6Prefixes.Where(p => !gone.Contains(p))] } : e)],
+            };
+            _imds.Options = options with
+            {
+                Instances = [.. options.Instances.Select(Update)],
+                DefaultInstance = options.DefaultInstance is { } d ? Update(d) : null,
+            };
+        }
+    }
+
     /// <summary>IMDS lags the API: the prefix shows there after <see cref="ImdsDelay"/>.</summary>
     private async Task PublishAfterDelayAsync(string eniId, IPNetwork prefix)
     {
