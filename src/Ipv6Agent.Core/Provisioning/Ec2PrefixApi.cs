@@ -49,6 +49,9 @@ internal sealed class Ec2PrefixApi : IDisposable
         _client = new AmazonEC2Client(new SessionAWSCredentials(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.Token), config);
     }
 
+    /// <summary>Where the SDK sends this client's requests (the dual-stack endpoint unless <c>ec2.endpoint</c> says otherwise).</summary>
+    internal Uri ResolvedEndpoint => new(_client.DetermineServiceOperationEndpoint(new DescribeNetworkInterfacesRequest()).URL);
+
     /// <summary>The prefixes EC2 lists for <paramref name="eniId"/> now (IMDS may lag by seconds).</summary>
     public async Task<IReadOnlyList<IPNetwork>> DescribePrefixesAsync(string eniId, CancellationToken ct)
     {

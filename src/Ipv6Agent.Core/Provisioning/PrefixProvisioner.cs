@@ -38,30 +38,40 @@ internal sealed partial class PrefixProvisioner(AgentOptions options, ImdsClient
                 $"apply would first ask EC2 for a delegated prefix for {eni.InterfaceId} (provision: prefix); this dry run plans without one");
         }
 
-        IPNetwork? granted = null;
         var requested = false;
         try
         {
-            using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            budget.CancelAfter(ApiBudget);
+            IPNetwork granted;
+            using (var budget = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                budget.CancelAfter(ApiBudget);
+                try
+                {
+                    (granted, requested) = await RequestOnceAsync(snapshot, budget.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    throw new ProvisioningException(
+                        $"EC2 did not answer within {ApiBudget.TotalSeconds:0} s (endpoint {Endpoint(snapshot.Region)}); the next pass asks EC2 what {eni.InterfaceId} has before it requests anything.");
+                }
+                catch (ImdsException e)
+                {
+                    throw new ProvisioningException($"cannot read the instance profile's credentials from IMDS: {e.Message}", e);
+                }
+            }
+
+            ImdsSnapshot updated;
             try
             {
-                (granted, requested) = await RequestOnceAsync(snapshot, budget.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                throw new ProvisioningException(
-                    $"EC2 did not answer within {ApiBudget.TotalSeconds:0} s (endpoint {Endpoint(snapshot.Region)}); the next pass asks EC2 what {eni.InterfaceId} has before it requests anything.");
+                updated = await WaitForImdsAsync(granted, ct).ConfigureAwait(false);
             }
             catch (ImdsException e)
             {
-                throw new ProvisioningException($"cannot read the instance profile's credentials from IMDS: {e.Message}", e);
+                throw new ProvisioningException($"EC2 lists {Ipv6.Format(granted)} on {eni.InterfaceId}, but IMDS could not be read to see it: {e.Message}", e);
             }
-
-            var updated = await WaitForImdsAsync(granted, ct).ConfigureAwait(false);
             var check = new CheckReport(Action, true, requested
-                ? $"EC2 delegated {Ipv6.Format(granted.Value)} to {eni.InterfaceId}"
-                : $"EC2 already lists {Ipv6.Format(granted.Value)} on {eni.InterfaceId}");
+                ? $"EC2 delegated {Ipv6.Format(granted)} to {eni.InterfaceId}"
+                : $"EC2 already lists {Ipv6.Format(granted)} on {eni.InterfaceId}");
             return new ProvisionOutcome(updated, requested ? [Action] : [], [check], null, null);
         }
         catch (ProvisioningException e)
@@ -99,21 +109,21 @@ internal sealed partial class PrefixProvisioner(AgentOptions options, ImdsClient
     }
 
     /// <summary>Polls IMDS with growing pauses (0.25 s doubling to 4 s) until it lists <paramref name="prefix"/>, at most <see cref="ImdsWait"/>.</summary>
-    private async Task<ImdsSnapshot> WaitForImdsAsync(IPNetwork? prefix, CancellationToken ct)
+    private async Task<ImdsSnapshot> WaitForImdsAsync(IPNetwork prefix, CancellationToken ct)
     {
         var started = time.GetTimestamp();
         var pause = TimeSpan.FromMilliseconds(250);
         while (true)
         {
             var now = await imds.ReadSnapshotAsync(options.Interface, ct).ConfigureAwait(false);
-            if (now.Interface.Ipv6Prefixes.Contains(prefix!.Value))
+            if (now.Interface.Ipv6Prefixes.Contains(prefix))
             {
-                LogImdsCaughtUp(logger, Ipv6.Format(prefix.Value), time.GetElapsedTime(started).TotalSeconds);
+                LogImdsCaughtUp(logger, Ipv6.Format(prefix), time.GetElapsedTime(started).TotalSeconds);
                 return now;
             }
             if (time.GetElapsedTime(started) + pause > ImdsWait)
                 throw new ProvisioningException(
-                    $"EC2 lists {Ipv6.Format(prefix.Value)} on {now.Interface.InterfaceId}, but IMDS did not show it within {ImdsWait.TotalSeconds:0} s; the next pass uses it.");
+                    $"EC2 lists {Ipv6.Format(prefix)} on {now.Interface.InterfaceId}, but IMDS did not show it within {ImdsWait.TotalSeconds:0} s; the next pass uses it.");
             await Task.Delay(pause, time, ct).ConfigureAwait(false);
             pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(4).Ticks));
         }

@@ -35,3 +35,25 @@ public sealed class InstanceCredentialsTests
         Assert.Equal(message, e.Message);
     }
 }
+
+/// <summary>Where the SDK is pointed: an IPv6-only instance reaches only the dual-stack endpoint.</summary>
+public sealed class Ec2EndpointTests
+{
+    private static readonly InstanceCredentials Credentials = new("r", "ASIAEXAMPLE", "secret", "token", null);
+
+    [Fact]
+    public void Auto_IsTheRegionsDualStackEndpoint()
+    {
+        using var api = new Ec2PrefixApi(new Configuration.Ec2Options(), "eu-central-1", Credentials);
+
+        Assert.Equal(new Uri("https://ec2.eu-central-1.api.aws"), api.ResolvedEndpoint);
+    }
+
+    [Fact]
+    public void Configured_IsUsedAsIs()
+    {
+        using var api = new Ec2PrefixApi(new Configuration.Ec2Options { Endpoint = new Uri("https://vpce-0123.ec2.eu-central-1.vpce.amazonaws.com") }, "eu-central-1", Credentials);
+
+        Assert.Equal(new Uri("https://vpce-0123.ec2.eu-central-1.vpce.amazonaws.com"), api.ResolvedEndpoint);
+    }
+}
