@@ -63,7 +63,7 @@ internal sealed partial class PrefixProvisioner(AgentOptions options, ImdsClient
             ImdsSnapshot updated;
             try
             {
-                updated = await WaitForImdsAsync(granted, ct).ConfigureAwait(false);
+                updated = await WaitForImdsAsync(eni, granted, ct).ConfigureAwait(false);
             }
             catch (ImdsException e)
             {
@@ -108,22 +108,27 @@ internal sealed partial class PrefixProvisioner(AgentOptions options, ImdsClient
         return (granted, true);
     }
 
-    /// <summary>Polls IMDS with growing pauses (0.25 s doubling to 4 s) until it lists <paramref name="prefix"/>, at most <see cref="ImdsWait"/>.</summary>
-    private async Task<ImdsSnapshot> WaitForImdsAsync(IPNetwork prefix, CancellationToken ct)
+    /// <summary>
+    /// Polls the ENI's <c>ipv6-prefix</c> in IMDS with growing pauses (0.25 s doubling to 4 s) until it lists
+    /// <paramref name="prefix"/>, at most <see cref="ImdsWait"/>; then reads the whole snapshot once, validated as always.
+    /// </summary>
+    private async Task<ImdsSnapshot> WaitForImdsAsync(ImdsInterface eni, IPNetwork prefix, CancellationToken ct)
     {
+        var key = ImdsPaths.InterfaceKey(eni.Mac, ImdsPaths.Ipv6Prefix);
         var started = time.GetTimestamp();
         var pause = TimeSpan.FromMilliseconds(250);
         while (true)
         {
-            var now = await imds.ReadSnapshotAsync(options.Interface, ct).ConfigureAwait(false);
-            if (now.Interface.Ipv6Prefixes.Contains(prefix))
+            var listed = await imds.GetAsync(key, ct).ConfigureAwait(false) ?? "";
+            if (listed.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Any(line => Ipv6.TryParseNetwork(line, out var p) && p == prefix))
             {
                 LogImdsCaughtUp(logger, Ipv6.Format(prefix), time.GetElapsedTime(started).TotalSeconds);
-                return now;
+                return await imds.ReadSnapshotAsync(options.Interface, ct).ConfigureAwait(false);
             }
             if (time.GetElapsedTime(started) + pause > ImdsWait)
                 throw new ProvisioningException(
-                    $"EC2 lists {Ipv6.Format(prefix)} on {now.Interface.InterfaceId}, but IMDS did not show it within {ImdsWait.TotalSeconds:0} s; the next pass uses it.");
+                    $"EC2 lists {Ipv6.Format(prefix)} on {eni.InterfaceId}, but IMDS did not show it within {ImdsWait.TotalSeconds:0} s; the next pass uses it.");
             await Task.Delay(pause, time, ct).ConfigureAwait(false);
             pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(4).Ticks));
         }
