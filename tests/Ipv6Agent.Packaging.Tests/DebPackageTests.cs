@@ -84,7 +84,7 @@ public sealed class DebPackageTests
     public async Task DefaultConfig_EveryContractKey_IsDocumentedAndTheFileSetsNothing()
     {
         var text = await File.ReadAllTextAsync(Repository.Path("packaging", "config.yaml"), TestContext.Current.CancellationToken);
-        string[] keys = ["root", "imds", "endpoint", "interface", "addressing", "apt", "fix-mirrors", "probe", "image", "targets", "reconcile", "interval", "commands", "netplan-apply", "docker-restart"];
+        string[] keys = ["root", "imds", "endpoint", "interface", "addressing", "apt", "fix-mirrors", "probe", "image", "targets", "reconcile", "interval", "commands", "netplan-apply", "docker-restart", "provision", "ec2"];
 
         foreach (var key in keys)
         {

@@ -28,6 +28,7 @@ internal static class ImdsHost
         ])
         {
             UserData = userData is not null && File.Exists(Path.Combine(userData, i.Name)) ? File.ReadAllText(Path.Combine(userData, i.Name)) : null,
+            Role = scenario.Provision is null ? null : FakeRole.Random("ipv6-agent-" + i.Name),
         })],
     };
 
@@ -36,7 +37,7 @@ internal static class ImdsHost
     /// <c>releases/</c> (served at <c>http://[fd00:ec2::80]/</c>); the router also sends RAs and
     /// answers DHCPv6, which the machines' networkd asks for. Null for namespace instances.
     /// </param>
-    public static async Task<int> RunAsync(Scenario scenario, string url, string? booted = null)
+    public static async Task<int> RunAsync(Scenario scenario, string url, string? booted = null, string? runFolder = null)
     {
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
@@ -44,6 +45,7 @@ internal static class ImdsHost
         await using var server = await FakeImdsServer.StartAsync(OptionsFor(scenario, booted is null ? null : Path.Combine(booted, "user-data")), url);
         await using var links = booted is null ? null : LinkServices.Start(scenario, Console.WriteLine);
         await using var releases = booted is null ? null : await ReleaseServer.StartAsync(Path.Combine(booted, "releases"), $"http://[{VpcRouter.Releases}]:80");
+        await using var ec2 = scenario.Provision is null || runFolder is null ? null : await Ec2.Ec2Host.StartAsync(scenario, server, runFolder);
         Console.WriteLine($"fake IMDS listening on {string.Join(", ", server.Endpoints)} for {string.Join(", ", scenario.Instances.Select(i => i.Name))}");
         try
         {

@@ -25,7 +25,7 @@ try
         ["recipe"] => await RecipeAsync(),
         ["up", var name] => await UpAsync(name),
         ["up", var name, "--stack", var stack] => await UpBootedAsync(name, Enum.Parse<Stack>(stack, ignoreCase: true)),
-        ["imds", var file, var url] => await ImdsHost.RunAsync(ScenarioLoader.Load(file), url),
+        ["imds", var file, var url] => await ImdsHost.RunAsync(ScenarioLoader.Load(file), url, runFolder: Path.GetDirectoryName(Path.GetFullPath(file))),
         ["imds", var file, var url, "--booted", var folder] => await ImdsHost.RunAsync(ScenarioLoader.Load(file), url, folder),
         ["sweep"] => await SweepAsync(),
         ["scenarios"] => List(),

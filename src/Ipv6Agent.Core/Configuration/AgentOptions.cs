@@ -17,6 +17,11 @@ public sealed record AgentOptions
 
     public AddressingMode Addressing { get; init; } = AddressingMode.Auto;
 
+    /// <summary><c>prefix</c>: the agent asks EC2 for a delegated prefix when the ENI has none (issue 12).</summary>
+    public ProvisionMode Provision { get; init; } = ProvisionMode.Off;
+
+    public Ec2Options Ec2 { get; init; } = new();
+
     public AptOptions Apt { get; init; } = new();
 
     public ProbeOptions Probe { get; init; } = new();

@@ -69,12 +69,14 @@ public static partial class ConfigurationLoader
                 "imds" => options with { Imds = Imds(Map(value, key)) },
                 "interface" => options with { Interface = Interface(Text(value, key)) },
                 "addressing" => options with { Addressing = Choice(value, key, AddressingMode.Auto, ("auto", AddressingMode.Auto), ("prefix", AddressingMode.Prefix), ("block", AddressingMode.Block)) },
+                "provision" => options with { Provision = Choice(value, key, ProvisionMode.Off, ("off", ProvisionMode.Off), ("prefix", ProvisionMode.Prefix)) },
+                "ec2" => options with { Ec2 = Ec2(Map(value, key)) },
                 "apt" => options with { Apt = Apt(Map(value, key)) },
                 "probe" => options with { Probe = Probe(Map(value, key)) },
                 "reconcile" => options with { Reconcile = Reconcile(Map(value, key)) },
                 "firewall" => options with { Firewall = Firewall(Map(value, key)) },
                 "commands" => options with { Commands = Commands(Map(value, key)) },
-                _ => throw Unknown(key, "root, imds, interface, addressing, apt, probe, reconcile, firewall, commands"),
+                _ => throw Unknown(key, "root, imds, interface, addressing, provision, ec2, apt, probe, reconcile, firewall, commands"),
             };
         }
         return options;
@@ -116,6 +118,12 @@ public static partial class ConfigurationLoader
     {
         "endpoint" => o with { Endpoint = ImdsEndpoint(Text(value, "imds.endpoint")) },
         _ => throw Unknown("imds." + key, "endpoint"),
+    });
+
+    private static Ec2Options Ec2(YamlMappingNode map) => Section(map, "ec2", new Ec2Options(), (o, key, value) => key switch
+    {
+        "endpoint" => o with { Endpoint = Ec2Options.ParseEndpoint(Text(value, "ec2.endpoint")) },
+        _ => throw Unknown("ec2." + key, "endpoint"),
     });
 
     private static AptOptions Apt(YamlMappingNode map) => Section(map, "apt", new AptOptions(), (o, key, value) => key switch

@@ -69,6 +69,13 @@ public sealed class ImdsClient : IDisposable
     /// </summary>
     public Task<bool> IsReachableAsync(TimeSpan timeout, CancellationToken ct) => _connection.CanGetTokenAsync(timeout, ct);
 
+    /// <summary>One key under <c>/latest/meta-data/</c> as text, <c>null</c> for 404 (the instance profile's credentials).</summary>
+    internal async Task<string?> GetAsync(string key, CancellationToken ct)
+    {
+        await _connection.EnsureTokenAsync(ct).ConfigureAwait(false);
+        return await _connection.GetAsync(key, ct).ConfigureAwait(false);
+    }
+
     private async Task<RawInterface> ReadInterfaceAsync(MacAddress mac, CancellationToken ct)
     {
         var deviceNumber = _connection.GetAsync(ImdsPaths.InterfaceKey(mac, ImdsPaths.DeviceNumber), ct);

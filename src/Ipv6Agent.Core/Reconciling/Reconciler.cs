@@ -5,6 +5,7 @@ using Ipv6Agent.Firewall;
 using Ipv6Agent.Inspecting;
 using Ipv6Agent.Imds;
 using Ipv6Agent.Planning;
+using Ipv6Agent.Provisioning;
 using Ipv6Agent.Rendering;
 using Ipv6Agent.Rendering.Apt;
 using Ipv6Agent.Reporting;
@@ -30,7 +31,8 @@ internal sealed partial class Reconciler(
     FirewallSync firewall,
     StatusStore status,
     TimeProvider time,
-    ILogger<Reconciler> logger)
+    ILogger<Reconciler> logger,
+    PrefixProvisioner? provisioner = null)
 {
     /// <summary>How long a pass waits for another one (the service's, or a manual apply) to finish.</summary>
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(60);
@@ -51,6 +53,7 @@ internal sealed partial class Reconciler(
         ImdsSnapshot? snapshot = null;
         NetworkPlan? plan = null;
         IReadOnlyList<string> recovered = [];
+        ProvisionOutcome? provision = null;
         var applied = false;
         try
         {
@@ -65,9 +68,21 @@ internal sealed partial class Reconciler(
             }
 
             snapshot = await imds.ReadSnapshotAsync(options.Interface, cancellationToken);
+            // provision: prefix (issue 12): a delegated prefix from EC2 first, when the ENI has none; under the lock, so two
+            // passes never both ask. Its failure is not the pass's: the plan then goes without the prefix.
+            var provisioned = provisioner is null ? ProvisionOutcome.Nothing(snapshot) : await provisioner.EnsureAsync(snapshot, dryRun, cancellationToken);
+            provision = provisioned;
+            snapshot = provisioned.Snapshot;
             var dockerVersion = await docker.TryGetVersionAsync(cancellationToken);
             var host = HostInspector.Read(options, dockerVersion);
-            plan = Planner.Plan(snapshot, host, options.Addressing);
+            try
+            {
+                plan = Planner.Plan(snapshot, host, options.Addressing);
+            }
+            catch (PlanningException e)
+            {
+                throw new PlanningException(provisioned.Explain(e.Message));
+            }
             LogPlan(plan);
             var fixMirrors = await mirrors.ShouldFixMirrorsAsync(snapshot.Region, host, cancellationToken);
             var edits = DesiredState.Build(plan, host, new DesiredStateOptions(fixMirrors, dockerVersion));
@@ -83,7 +98,7 @@ internal sealed partial class Reconciler(
                     Instance = ReportBuilder.Instance(snapshot, plan),
                     Plan = ReportBuilder.Plan(plan),
                     Changes = [.. ReportBuilder.Changes(edits, withDiffs: true), .. FirewallSync.Changes(wouldLoad, withDiffs: true)],
-                    Actions = [.. HostApplier.ActionsFor(edits), .. wouldLoad.Script is null ? [] : new[] { "firewall-load" }],
+                    Actions = [.. provisioned.Actions, .. HostApplier.ActionsFor(edits), .. wouldLoad.Script is null ? [] : new[] { "firewall-load" }],
                 };
             }
 
@@ -94,7 +109,8 @@ internal sealed partial class Reconciler(
                 return Failed(started, interrupted, snapshot, plan) with
                 {
                     Changes = ReportBuilder.Changes(edits, withDiffs: false),
-                    Actions = [.. recovered, .. outcome.Actions],
+                    Actions = [.. recovered, .. provisioned.Actions, .. outcome.Actions],
+                    Checks = provisioned.Checks,
                 };
             }
 
@@ -104,7 +120,8 @@ internal sealed partial class Reconciler(
                 return Failed(started, applyError, snapshot, plan) with
                 {
                     Changes = ReportBuilder.Changes(edits, withDiffs: false),
-                    Actions = [.. recovered, .. outcome.Actions],
+                    Actions = [.. recovered, .. provisioned.Actions, .. outcome.Actions],
+                    Checks = provisioned.Checks,
                 };
             }
 
@@ -119,6 +136,7 @@ internal sealed partial class Reconciler(
                 .Append(HostAddressCheck.Run(plan, HostInspector.Addresses(options)))
                 .Append(rules.Firewall)
                 .Append(rules.NoNat)
+                .Concat(provisioned.Checks)
                 .ToList();
             return new Report
             {
@@ -127,14 +145,14 @@ internal sealed partial class Reconciler(
                 Instance = ReportBuilder.Instance(snapshot, plan),
                 Plan = ReportBuilder.Plan(plan),
                 Changes = [.. ReportBuilder.Changes(edits, withDiffs: false), .. FirewallSync.Changes(rules.Plan, withDiffs: false)],
-                Actions = [.. recovered, .. outcome.Actions, .. rules.Actions],
+                Actions = [.. recovered, .. provisioned.Actions, .. outcome.Actions, .. rules.Actions],
                 Checks = checks,
             };
         }
         catch (Exception e) when (e is ImdsException or PlanningException or RenderingException or ApplyException)
         {
             LogPassRefused(logger, e.Message);
-            return Failed(started, e.Message, snapshot, plan) with { Actions = recovered };
+            return Failed(started, e.Message, snapshot, plan) with { Actions = [.. recovered, .. provision?.Actions ?? []], Checks = provision?.Checks ?? [] };
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -33,6 +33,7 @@ internal static class AgentServices
         services.AddSingleton<FirewallSync>();
         services.AddSingleton<FirewallWatcher>();
         services.AddSingleton<StatusStore>();
+        services.AddSingleton<Provisioning.PrefixProvisioner>();
         services.AddSingleton<Reconciler>();
         return services;
     }

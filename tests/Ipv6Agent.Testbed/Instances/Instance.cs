@@ -128,6 +128,10 @@ internal sealed class Instance
               docker-restart: {Script("docker-restart")} {Folder}
 
             """);
+        if (_scenario.Provision is { } provision)
+        {
+            File.AppendAllText(ConfigPath, $"provision: {provision}\nec2:\n  endpoint: http://[{VpcRouter.Ec2}]\n");
+        }
     }
 
     public string VpcNamespace { get; init; } = "";

@@ -23,6 +23,9 @@ internal sealed class VpcRouter(string ns, string internetNs)
     /// <summary>A web server inside the VPC that hosts the release tarball for booted instances' user data.</summary>
     public static readonly IPAddress Releases = IPAddress.Parse("fd00:ec2::80");
 
+    /// <summary>The fake EC2 Query API (issue 12), as a VPC interface endpoint would be.</summary>
+    public static readonly IPAddress Ec2 = IPAddress.Parse("fd00:ec2::ec2");
+
     public string Namespace => ns;
 
     public string InternetNamespace => internetNs;
@@ -38,6 +41,7 @@ internal sealed class VpcRouter(string ns, string internetNs)
         await Cmd.SysctlAsync(ns, "net.ipv6.conf.default.accept_dad", "0");
         await Cmd.IpAsync(ns, "addr", "add", $"{Imds}/128", "dev", "lo");
         await Cmd.IpAsync(ns, "addr", "add", $"{Releases}/128", "dev", "lo");
+        await Cmd.IpAsync(ns, "addr", "add", $"{Ec2}/128", "dev", "lo");
 
         // The internet: one host in its own /64 behind the router.
         var internetNet = Ipv6.NetworkOf(internetHost, 64);
@@ -78,7 +82,7 @@ internal sealed class VpcRouter(string ns, string internetNs)
     /// addresses only. So the router proxies the addresses Docker hands out from a prefix: its first
     /// ones, and for a /80 the ones derived from Docker's container MACs (02:42:ac:11:00:NN).
     /// </summary>
-    private static IEnumerable<IPAddress> LikelyDockerAddresses(IPNetwork prefix)
+    internal static IEnumerable<IPAddress> LikelyDockerAddresses(IPNetwork prefix)
     {
         for (UInt128 n = 1; n <= 16; n++)
         {

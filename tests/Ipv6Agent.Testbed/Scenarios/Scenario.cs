@@ -16,6 +16,9 @@ internal sealed record Scenario(
     Faults Faults,
     Expectation Expect)
 {
+    /// <summary><c>prefix</c>: the agent runs with <c>provision: prefix</c> against the VPC's fake EC2 (issue 12); null: off.</summary>
+    public string? Provision { get; init; }
+
     public InstanceSpec Instance(string name) =>
         Instances.FirstOrDefault(i => i.Name == name) ?? throw new TestbedException($"scenario {Name} has no instance {name}");
 }

@@ -74,7 +74,10 @@ internal static class ScenarioLoader
                     [.. kv.Value.Ens5.Select(Prefixed)],
                     kv.Value.Docker0 is { } d0 ? Prefixed(d0) : null,
                     kv.Value.ContainerIn is { } c ? Network(c) : null)),
-                [.. expect.Pings.Select(p => new PingExpectation(p.From ?? "", Address(p.To ?? "")))]));
+                [.. expect.Pings.Select(p => new PingExpectation(p.From ?? "", Address(p.To ?? "")))]))
+        {
+            Provision = d.Provision is null or "prefix" ? d.Provision : throw new FormatException($"provision: '{d.Provision}' is not prefix"),
+        };
     }
 
     private static IPAddress Address(string text)
@@ -114,6 +117,7 @@ internal static class ScenarioLoader
         public string? Subnet { get; set; }
         public string CloudInit { get; set; } = "legacy";
         public string InternetHost { get; set; } = "2001:db8:ffff::1";
+        public string? Provision { get; set; }
         public Dictionary<string, string> Files { get; set; } = [];
         public List<InstanceDto> Instances { get; set; } = [];
         public FaultsDto Faults { get; set; } = new();

@@ -17,6 +17,21 @@ public sealed record FakeInstance(string InstanceId, string Region, IReadOnlyLis
 
     /// <summary>Served at <c>/latest/user-data</c>; null: 404, as for an instance launched without user data.</summary>
     public string? UserData { get; init; }
+
+    /// <summary>The instance profile's role and its temporary credentials (<c>iam/security-credentials/NAME</c>); null: none.</summary>
+    public FakeRole? Role { get; init; }
+}
+
+/// <summary>An instance profile's role with the credentials IMDS hands out for it (the fake EC2 accepts exactly these).</summary>
+public sealed record FakeRole(string Name, string AccessKeyId, string SecretAccessKey, string Token)
+{
+    public FakeRole() : this("", "", "", "") { }
+
+    /// <summary>Fresh random credentials for <paramref name="name"/>, shaped like EC2's (ASIA…, 40-character secret).</summary>
+    public static FakeRole Random(string name) => new(name,
+        "ASIA" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)),
+        Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(30)),
+        Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(120)));
 }
 
 /// <param name="Mac">The ENI's MAC, any case, colon or dash separated.</param>

@@ -110,6 +110,23 @@ internal sealed class FakeMetadata
         files["network/interfaces/"] = "macs/";
         files["network/"] = "interfaces/";
         files[""] = "ami-id\nhostname\ninstance-id\ninstance-type\nlocal-hostname\nmac\nnetwork/\nplacement/";
+        if (instance.Role is { } role)
+        {
+            files[""] = files[""].Replace("hostname\n", "hostname\niam/\n", StringComparison.Ordinal);
+            files["iam/"] = "security-credentials/";
+            files["iam/security-credentials/"] = role.Name;
+            // EC2's shape; the expiry is six hours ahead, as EC2 refreshes them well before.
+            files["iam/security-credentials/" + role.Name] = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["Code"] = "Success",
+                ["LastUpdated"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                ["Type"] = "AWS-HMAC",
+                ["AccessKeyId"] = role.AccessKeyId,
+                ["SecretAccessKey"] = role.SecretAccessKey,
+                ["Token"] = role.Token,
+                ["Expiration"] = DateTimeOffset.UtcNow.AddHours(6).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        }
         var dynamic = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [""] = "instance-identity/",
