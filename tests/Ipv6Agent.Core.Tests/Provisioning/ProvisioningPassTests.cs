@@ -6,6 +6,7 @@ using Ipv6Agent.Engine;
 using Ipv6Agent.Firewall;
 using Ipv6Agent.Imds;
 using Ipv6Agent.Reconciling;
+using Ipv6Agent.Rendering.Apt;
 using Ipv6Agent.Reporting;
 using Ipv6Agent.Testing.Ec2;
 using Ipv6Agent.Testing.Imds;
@@ -249,6 +250,7 @@ public sealed class ProvisioningPassTests
             };
             var reconciler = new Reconciler(options, imds,
                 new DockerVersionReader(options, NullLogger<DockerVersionReader>.Instance),
+                new MirrorCheck(options.Apt, time, NullLogger<MirrorCheck>.Instance),
                 Host.Applier(options),
                 new DockerProbe(options.Docker.Endpoint, options.Root, NullLogger<DockerProbe>.Instance, time),
                 new FirewallSync(options, new CommandRunner(NullLogger<CommandRunner>.Instance, time), NullLogger<FirewallSync>.Instance),
