@@ -12,7 +12,7 @@ namespace Ipv6Agent.Configuration;
 /// Reads <c>config.yaml</c> into <see cref="AgentOptions"/>, validating every key at start: a bad file is a
 /// <see cref="ConfigurationException"/> that names the key and the reason (exit 78), never a surprise mid-pass.
 /// </summary>
-public static partial class ConfigurationLoader
+internal static partial class ConfigurationLoader
 {
     /// <summary>
     /// A real config is a few hundred bytes; the limit keeps a file of any size (or <c>/dev/zero</c>) from being read

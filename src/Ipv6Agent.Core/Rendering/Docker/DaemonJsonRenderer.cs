@@ -19,7 +19,7 @@ namespace Ipv6Agent.Rendering.Docker;
 /// it is written for 20.10 and later (20.10 only refuses <c>true</c> without experimental features, <c>false</c> is accepted) and for an engine whose version is unknown (the safe side: a new engine would NAT).
 /// It is not written for engines older than 20.10, which refuse to start on a key they do not know and never NAT IPv6 anyway.
 /// </remarks>
-public static class DaemonJsonRenderer
+internal static class DaemonJsonRenderer
 {
     public const string HostPath = "/etc/docker/daemon.json";
 
