@@ -1,6 +1,8 @@
 #!/bin/bash
-# Builds the ipv6-agent .deb: a self-contained single-file binary, the systemd unit, the
-# default configuration (a conffile) and the maintainer scripts.
+# Builds the ipv6-agent .deb: the native (NativeAOT) binary, the systemd unit, the default
+# configuration (a conffile) and the maintainer scripts. The binary is linked against a Debian 11
+# sysroot (packaging/sysroot.sh, glibc 2.31) so that it runs on Ubuntu 20.04 too; either architecture
+# is built on either machine (arm64 is cross-compiled on x64) with clang, lld and llvm (Debian packages).
 #
 #   packaging/build-deb.sh [--arch amd64|arm64] [--out DIR] [--binary FILE]
 #
@@ -26,7 +28,7 @@ while [ $# -gt 0 ]; do
     --arch) arch=${2:?--arch needs amd64 or arm64}; shift 2 ;;
     --out) out=${2:?--out needs a folder}; shift 2 ;;
     --binary) binary=${2:?--binary needs a file}; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-deb.sh: unknown argument '$1' (see --help)" >&2; exit 64 ;;
   esac
 done
@@ -57,9 +59,15 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/ipv6-agent-deb.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 if [ -z "$binary" ]; then
-  echo "build-deb.sh: publishing $rid $describe" >&2
-  dotnet publish "$repo/src/Ipv6Agent/Ipv6Agent.csproj" -c Release -r "$rid" --self-contained \
-    -p:PublishSingleFile=true -p:DebugType=none -p:GenerateDocumentationFile=false \
+  # NativeAOT links with the C toolchain: say which packages are missing before a long compile fails at its end.
+  missing=()
+  for tool in clang:clang ld.lld:lld llvm-objcopy:llvm; do command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}"); done
+  [ ${#missing[@]} -eq 0 ] || die "the native build needs: apt-get install ${missing[*]}"
+  sysroot=$("$here/sysroot.sh" --arch "$arch") || die "no $arch sysroot (packaging/sysroot.sh, output above)"
+  echo "build-deb.sh: publishing $rid $describe (NativeAOT)" >&2
+  # lld links either architecture (the machine's ld.bfd only its own).
+  dotnet publish "$repo/src/Ipv6Agent/Ipv6Agent.csproj" -c Release -r "$rid" \
+    -p:SysRoot="$sysroot" -p:LinkerFlavor=lld -p:GenerateDocumentationFile=false \
     -p:Version="$numeric" -p:InformationalVersion="$describe" \
     -p:IncludeSourceRevisionInInformationalVersion=false \
     -o "$work/publish" >&2 || die "dotnet publish for $rid failed (output above)"
@@ -87,7 +95,7 @@ Maintainer: ipv6-agent maintainers <ipv6-agent@localhost>
 Section: net
 Priority: optional
 Installed-Size: $installed_size
-Depends: libc6, libgcc-s1, libstdc++6, iproute2, nftables
+Depends: libc6, iproute2, nftables
 Recommends: docker.io | docker-ce, netplan.io
 Description: public IPv6 addresses for Docker containers on EC2
  An on-instance agent for EC2 Linux hosts: it reads the instance metadata

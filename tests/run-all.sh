@@ -14,7 +14,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 command -v dotnet >/dev/null || { say "the .NET 10 SDK is not on PATH (https://learn.microsoft.com/dotnet/core/install/linux-debian)"; exit 2; }
 
-packages=(docker.io netplan.io busybox-static iproute2 iputils-ping util-linux iptables systemd-container debootstrap dpkg-dev hyperfine nftables qemu-user-static)
+# clang, lld, llvm: NativeAOT links the agent with the C toolchain, against a Debian 11 sysroot for each architecture
+# (packaging/sysroot.sh; the arm64 binary is cross-compiled here, and its sysroot is also qemu's arm64 root).
+packages=(docker.io netplan.io busybox-static iproute2 iputils-ping util-linux iptables systemd-container debootstrap dpkg-dev hyperfine nftables qemu-user-static
+  clang lld llvm)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -38,12 +41,15 @@ say "restoring and building"
 dotnet restore Ipv6Agent.sln --nologo -v q
 dotnet build Ipv6Agent.sln --no-restore --nologo -v q -c Release
 
-# One published agent for every test that runs the binary, built with the contract's command.
+# One published agent for every test that runs the binary: the native (NativeAOT) executable built as packaging
+# builds it (packaging/build-deb.sh: linked against the Debian 11 sysroot with lld), so the CLI, end-to-end and
+# packaging tests run the shipped build. The contract's plain 'dotnet publish -c Release -o DIR' is native too.
 agent_dir=$(mktemp -d /tmp/ipv6-agent-publish.XXXXXX)
 trap 'rm -rf "$agent_dir"' EXIT
-dotnet publish src/Ipv6Agent/Ipv6Agent.csproj -c Release -o "$agent_dir" --nologo -v q >/dev/null
+dotnet publish src/Ipv6Agent/Ipv6Agent.csproj -c Release -r linux-x64 -p:SysRoot="$(packaging/sysroot.sh --arch amd64)" \
+  -p:LinkerFlavor=lld -p:GenerateDocumentationFile=false -o "$agent_dir" --nologo -v q >/dev/null
 export IPV6_AGENT="$agent_dir/ipv6-agent"
-# The release tarball the booted instances' user data installs (amd64 only, self-contained).
+# The release tarball the booted instances' user data installs (amd64 only, native).
 packaging/build-release.sh --arch amd64 --out "$agent_dir/release" >/dev/null
 export IPV6_AGENT_RELEASE=$(ls "$agent_dir"/release/ipv6-agent_*.tar.gz)
 for pid in "${rootfs_pids[@]}"; do
@@ -52,23 +58,16 @@ done
 grep -h 'built in' "$rootfs_log" | sed 's/^/[run-all] /' >&2 || true
 rm -f "$rootfs_log"
 
-# The arm64 build, as packaging ships it (self-contained, single file), for the test that runs it under qemu-user
-# (tests/Ipv6Agent.Tests/Cli/Arm64Tests.cs). qemu needs arm64's dynamic loader and libc: three Debian packages
-# fetched with a private apt state (this machine's own apt configuration and architectures are left alone) and
-# unpacked into a sysroot that the test hands to qemu with -L.
-say "publishing the linux-arm64 build and an arm64 sysroot for qemu-user"
+# The arm64 build, as packaging ships it (NativeAOT, cross-compiled), for the test that runs it under qemu-user
+# (tests/Ipv6Agent.Tests/Cli/Arm64Tests.cs). qemu needs arm64's dynamic loader and libc: the arm64 sysroot the
+# binary was linked against holds both, and the test hands it to qemu with -L.
+say "publishing the linux-arm64 build (NativeAOT, cross-compiled)"
 arm64_dir=$(mktemp -d /tmp/ipv6-agent-arm64.XXXXXX)
 trap 'rm -rf "$agent_dir" "$arm64_dir"' EXIT
-dotnet publish src/Ipv6Agent/Ipv6Agent.csproj -c Release -r linux-arm64 --self-contained -p:PublishSingleFile=true \
-  -p:DebugType=none -p:GenerateDocumentationFile=false -o "$arm64_dir/publish" --nologo -v q >/dev/null
-apt_dir=$arm64_dir/apt
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$arm64_dir/debs" "$arm64_dir/sysroot"
-apt_arm64=(-q -o Dir::State::Lists="$apt_dir/lists" -o Dir::Cache="$apt_dir/cache" -o Dir::State::status=/dev/null
-  -o APT::Architecture=arm64 -o APT::Architectures::=arm64)
-apt-get "${apt_arm64[@]}" update >/dev/null
-(cd "$arm64_dir/debs" && apt-get "${apt_arm64[@]}" download libc6 libgcc-s1 libstdc++6 >/dev/null 2>&1)
-for deb in "$arm64_dir"/debs/*.deb; do dpkg-deb -x "$deb" "$arm64_dir/sysroot"; done
-export IPV6_AGENT_ARM64="$arm64_dir/publish/ipv6-agent" IPV6_AGENT_ARM64_SYSROOT="$arm64_dir/sysroot"
+arm64_sysroot=$(packaging/sysroot.sh --arch arm64)
+dotnet publish src/Ipv6Agent/Ipv6Agent.csproj -c Release -r linux-arm64 -p:SysRoot="$arm64_sysroot" -p:LinkerFlavor=lld \
+  -p:GenerateDocumentationFile=false -o "$arm64_dir/publish" --nologo -v q >/dev/null
+export IPV6_AGENT_ARM64="$arm64_dir/publish/ipv6-agent" IPV6_AGENT_ARM64_SYSROOT="$arm64_sysroot"
 
 log=$(mktemp /tmp/ipv6-agent-tests.XXXXXX.log)
 say "running the tests (one module at a time: the end-to-end ones want the machine's two cores)"

@@ -30,7 +30,7 @@ public sealed class DebPackageTests
     [Theory]
     [InlineData("amd64", 0x3E)]
     [InlineData("arm64", 0xB7)]
-    public async Task Deb_Binary_IsASelfContainedElfForItsArchitecture(string arch, int elfMachine)
+    public async Task Deb_Binary_IsANativeElfForItsArchitecture_NeedingOnlyLibc(string arch, int elfMachine)
     {
         var deb = await Packages.DebAsync(arch);
         var folder = Directory.CreateTempSubdirectory("pk-x-").FullName;
@@ -49,6 +49,20 @@ public sealed class DebPackageTests
             Assert.Equal(elfMachine, header[18] | (header[19] << 8));
             // Self-contained: one file, no shared framework beside it.
             Assert.Equal(["ipv6-agent"], Directory.GetFiles(Path.GetDirectoryName(binary)!).Select(Path.GetFileName));
+            // Native (NativeAOT): it links only libc (what the package Depends on), no runtime is unpacked at start, and it
+            // stays small (a self-contained single-file ReadyToRun build was ~100 MB).
+            var dynamic = await ProcessRun.RunAsync("readelf", ["-d", binary], Minute);
+            var needed = Regex.Matches(dynamic.Stdout, @"\(NEEDED\)\s+Shared library: \[([^\]]+)\]").Select(m => m.Groups[1].Value).ToList();
+            Assert.NotEmpty(needed);
+            Assert.All(needed, library => Assert.Matches(@"^(libc\.so\.6|libm\.so\.6|libdl\.so\.2|librt\.so\.1|libpthread\.so\.0|ld-linux-[\w-]+\.so\.\d)$", library));
+            Assert.InRange(new FileInfo(binary).Length, 1, 30L * 1024 * 1024);
+            // Linked against Debian 11's glibc (packaging/sysroot.sh): nothing newer than 2.31, or Ubuntu 20.04 could not start it.
+            var versions = await ProcessRun.RunAsync("readelf", ["-V", "--wide", binary], Minute);
+            var glibc = Regex.Matches(versions.Stdout, @"Name: GLIBC_([\d.]+)").Select(m => Version.Parse(m.Groups[1].Value)).ToList();
+            Assert.NotEmpty(glibc);
+            Assert.True(glibc.Max() <= new Version(2, 31), $"needs GLIBC_{glibc.Max()}");
+            var depends = await ProcessRun.RunAsync("dpkg-deb", ["-f", deb, "Depends"], Minute);
+            Assert.Equal("libc6, iproute2, nftables", depends.Stdout.Trim());
         }
         finally
         {

@@ -23,7 +23,7 @@ public static class AgentBinary
             var output = Path.Combine(Path.GetTempPath(), "ipv6-agent-tests-" + Environment.ProcessId);
             var publish = await AgentProcess.RunRawAsync("dotnet",
                 ["publish", Path.Combine(RepoRoot(), "src/Ipv6Agent/Ipv6Agent.csproj"), "-c", "Release", "-o", output, "--nologo", "-v", "q"],
-                environment: null, TimeSpan.FromMinutes(5));
+                environment: null, TimeSpan.FromMinutes(15));
             if (publish.ExitCode != 0) throw new InvalidOperationException($"dotnet publish failed:\n{publish.StdOut}\n{publish.StdErr}");
             AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(output, recursive: true);
             return _path = Path.Combine(output, "ipv6-agent");

@@ -5,7 +5,7 @@ using System.Numerics;
 namespace Ipv6Agent.Addressing;
 
 /// <summary>IPv6 arithmetic on 128-bit integers, and parsing that never lets host bits vanish silently.</summary>
-public static class Ipv6
+internal static class Ipv6
 {
     public static UInt128 ToUInt128(IPAddress address)
     {

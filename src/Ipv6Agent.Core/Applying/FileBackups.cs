@@ -191,7 +191,7 @@ internal sealed class FileBackups(string root)
 }
 
 /// <summary>A path the agent would read or write is a FIFO, a device, a socket or a directory: refused, never opened.</summary>
-public sealed class NotRegularFileException(string message) : IOException(message)
+internal sealed class NotRegularFileException(string message) : IOException(message)
 {
     internal static NotRegularFileException For(string hostPath, FileKind kind) =>
         new($"{hostPath} is {Describe(kind)}, not a regular file; the agent reads and writes only regular files (and links to them)");

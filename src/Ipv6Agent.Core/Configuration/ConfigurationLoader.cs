@@ -12,11 +12,11 @@ namespace Ipv6Agent.Configuration;
 /// Reads <c>config.yaml</c> into <see cref="AgentOptions"/>, validating every key at start: a bad file is a
 /// <see cref="ConfigurationException"/> that names the key and the reason (exit 78), never a surprise mid-pass.
 /// </summary>
-public static partial class ConfigurationLoader
+internal static partial class ConfigurationLoader
 {
     /// <summary>
     /// A real config is a few hundred bytes; the limit keeps a file of any size (or <c>/dev/zero</c>) from being read
-    /// whole, and bounds the work of both YAML readers.
+    /// whole, and bounds the YAML reader's work.
     /// </summary>
     public const int MaxFileBytes = 64 * 1024;
 
@@ -34,8 +34,7 @@ public static partial class ConfigurationLoader
         string text;
         try
         {
-            // Most hosts have no config file.
-            text = !explicitPath && MissingFile.Is(path) ? "" : ReadBounded(path);
+            text = ReadBounded(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException && !explicitPath)
         {
@@ -55,7 +54,7 @@ public static partial class ConfigurationLoader
         if (environment?.GetValueOrDefault("DOCKER_HOST") is { Length: > 0 } dockerHost)
             options = options with { Docker = new DockerOptions { Endpoint = DockerEndpoint(dockerHost) } };
 
-        var document = SimpleYaml.TryParse(text, out var simple) ? simple : FullYaml(text, source);
+        var document = Document(text, source);
         if (document is null or YamlScalarNode { Value: null or "" or "~" or "null" })
             return options;
         var root = Map(document, "(top level)");
@@ -98,8 +97,8 @@ public static partial class ConfigurationLoader
     private static ConfigurationException TooLarge(string source) =>
         new(null, $"{source} is larger than {MaxFileBytes / 1024} KiB; the configuration is a handful of keys");
 
-    /// <summary>Any YAML, through YamlDotNet: what <see cref="SimpleYaml"/> declines. <c>null</c>: no document.</summary>
-    private static YamlNode? FullYaml(string text, string source)
+    /// <summary>The file's first document, through YamlDotNet, depth checked first. <c>null</c>: no document.</summary>
+    private static YamlNode? Document(string text, string source)
     {
         var stream = new YamlStream();
         try

@@ -3,7 +3,7 @@ using Ipv6Agent.Applying;
 namespace Ipv6Agent.Configuration;
 
 /// <summary>Maps host paths (<c>/etc/netplan/x.yaml</c>) into the configured root.</summary>
-public static class RootedPath
+internal static class RootedPath
 {
     /// <summary>Links followed in one path before giving up, as the kernel does (ELOOP).</summary>
     private const int MaxLinks = 40;
@@ -76,4 +76,4 @@ public static class RootedPath
 }
 
 /// <summary>A path under the configured root that a symbolic link sends elsewhere: refused, never followed.</summary>
-public sealed class OutsideRootException(string message) : IOException(message);
+internal sealed class OutsideRootException(string message) : IOException(message);

@@ -8,7 +8,7 @@ namespace Ipv6Agent.Imds;
 /// Reads what the agent needs from the EC2 instance metadata service (IMDSv2 only).
 /// One pass is one token (cached for its lifetime) and a handful of concurrent reads.
 /// </summary>
-public sealed class ImdsClient : IDisposable
+internal sealed class ImdsClient : IDisposable
 {
     private readonly ImdsConnection _connection;
 

@@ -5,7 +5,7 @@ namespace Ipv6Agent.Imds;
 /// (the IPv4 endpoint fails within <see cref="ConnectTimeout"/>) and bound a whole request, retries included,
 /// to about <see cref="TotalBudget"/>.
 /// </summary>
-public sealed record ImdsRetryPolicy
+internal sealed record ImdsRetryPolicy
 {
     /// <summary>TCP connect timeout per endpoint; IMDS is one hop away, so a second is generous.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(1);

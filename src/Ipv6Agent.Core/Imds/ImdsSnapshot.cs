@@ -4,7 +4,7 @@ using Ipv6Agent.Addressing;
 namespace Ipv6Agent.Imds;
 
 /// <summary>What the instance metadata service says about this instance and the chosen ENI, parsed and validated.</summary>
-public sealed record ImdsSnapshot(
+internal sealed record ImdsSnapshot(
     string InstanceId,
     string Region,
     MacAddress PrimaryMac,
@@ -15,7 +15,7 @@ public sealed record ImdsSnapshot(
 /// <param name="Ipv6Prefixes">Delegated prefixes (<c>ipv6-prefix</c>), sorted ascending; empty when the key is absent.</param>
 /// <param name="SubnetIpv6Cidrs">The subnet's IPv6 CIDR blocks (<c>subnet-ipv6-cidr-blocks</c>).</param>
 /// <param name="HasIpv4">Whether IMDS lists IPv4 addresses for the ENI (<c>local-ipv4s</c>); <c>false</c> in an IPv6-only subnet.</param>
-public sealed record ImdsInterface(
+internal sealed record ImdsInterface(
     MacAddress Mac,
     int DeviceNumber,
     string InterfaceId,

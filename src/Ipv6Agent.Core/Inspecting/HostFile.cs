@@ -8,7 +8,7 @@ namespace Ipv6Agent.Inspecting;
 /// Reads a file the agent may edit, the one way every reader does (the host snapshot, the "changed on disk" check, the pass
 /// journal's recovery), so that they all agree byte for byte with what <see cref="AtomicFileWriter"/> writes back.
 /// </summary>
-public static class HostFile
+internal static class HostFile
 {
     /// <summary>
     /// The text of <paramref name="hostPath"/> under <paramref name="root"/> (links resolved inside the root), decoded by

@@ -12,7 +12,7 @@ namespace Ipv6Agent.Inspecting;
 /// Reads the host's current state, once per pass, through files under the configured root: the kernel's tables
 /// (<c>/sys/class/net</c>, <c>/proc/net</c>) and every file the agent may edit. Read-only.
 /// </summary>
-public static class HostInspector
+internal static class HostInspector
 {
     /// <summary>Directories whose matching files the planner or renderers read, with the file-name suffixes that count.</summary>
     private static readonly (string Directory, string[] Suffixes)[] Directories =

@@ -9,7 +9,7 @@ namespace Ipv6Agent.Inspecting;
 /// <param name="HasIpv4DefaultRoute">Whether <c>/proc/net/route</c> has an IPv4 default route.</param>
 /// <param name="Files">Current text of every file the agent reads, by host path; a missing file is absent from the map.</param>
 /// <param name="DockerVersion">The running engine's version, <c>null</c> when the engine does not answer.</param>
-public sealed record HostSnapshot(
+internal sealed record HostSnapshot(
     IReadOnlyList<KernelInterface> Interfaces,
     IReadOnlyList<KernelRoute> Ipv6Routes,
     bool HasIpv4DefaultRoute,
@@ -26,7 +26,7 @@ public sealed record HostSnapshot(
     public string? TextOf(string hostPath) => Files.TryGetValue(hostPath, out var text) ? text : null;
 }
 
-public sealed record KernelInterface(string Name, MacAddress? Mac);
+internal sealed record KernelInterface(string Name, MacAddress? Mac);
 
 /// <summary>One line of <c>/proc/net/ipv6_route</c>.</summary>
-public sealed record KernelRoute(IPNetwork Destination, IPAddress NextHop, string Device, uint Metric);
+internal sealed record KernelRoute(IPNetwork Destination, IPAddress NextHop, string Device, uint Metric);

@@ -8,7 +8,7 @@ namespace Ipv6Agent.Inspecting;
 /// Parsers for the kernel's text tables under <c>/proc/net</c>. They are read as files (under the configured root)
 /// rather than through netlink so a test root or a chroot can supply them, and so a pass costs a few reads, no process.
 /// </summary>
-public static class ProcNet
+internal static class ProcNet
 {
     public const string IfInet6 = "/proc/net/if_inet6";
     public const string Ipv6Route = "/proc/net/ipv6_route";
@@ -76,7 +76,7 @@ public static class ProcNet
 
 /// <summary>One line of <c>/proc/net/if_inet6</c>.</summary>
 /// <param name="Flags">IFA_F_* flags (0x08 DAD failed, 0x40 tentative, 0x80 permanent).</param>
-public sealed record KernelAddress(string Device, PrefixedAddress Address, uint Flags)
+internal sealed record KernelAddress(string Device, PrefixedAddress Address, uint Flags)
 {
     /// <summary>IFA_F_PERMANENT: configured statically, not from DHCPv6/SLAAC lifetimes.</summary>
     public bool IsPermanent => (Flags & 0x80) != 0;

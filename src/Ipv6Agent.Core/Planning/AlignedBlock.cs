@@ -7,7 +7,7 @@ namespace Ipv6Agent.Planning;
 /// The block rule: the largest aligned power-of-two block of at least 4 addresses (/126) lying wholly inside the ENI's
 /// addresses and leaving at least one outside it for the host; on a tie, the lowest.
 /// </summary>
-public static class AlignedBlock
+internal static class AlignedBlock
 {
     private const int MinimumSize = 4;
 

@@ -8,7 +8,7 @@ using Ipv6Agent.Rendering.Netplan;
 namespace Ipv6Agent.Planning;
 
 /// <summary>Decides the host's IPv6 layout from IMDS and the host's current state. Pure: values in, a plan or a <see cref="PlanningException"/> out.</summary>
-public static class Planner
+internal static class Planner
 {
     /// <summary>EC2 answers neighbour discovery for this router address on every subnet; used when the kernel has no default router.</summary>
     public static readonly IPAddress FallbackGateway = IPAddress.Parse("fe80:ec2::1");

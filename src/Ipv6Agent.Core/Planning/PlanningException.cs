@@ -1,4 +1,4 @@
 namespace Ipv6Agent.Planning;
 
 /// <summary>No valid plan exists for this host; the message says what the ENI needs (exit 2, nothing changed).</summary>
-public sealed class PlanningException(string message) : Exception(message);
+internal sealed class PlanningException(string message) : Exception(message);

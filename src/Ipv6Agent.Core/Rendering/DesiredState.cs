@@ -8,7 +8,7 @@ using Ipv6Agent.Rendering.Sysctl;
 namespace Ipv6Agent.Rendering;
 
 /// <summary>Every file the plan needs, current text against desired text, in the order they should be applied. Pure.</summary>
-public static class DesiredState
+internal static class DesiredState
 {
     private const string NetplanDirectory = "/etc/netplan";
 

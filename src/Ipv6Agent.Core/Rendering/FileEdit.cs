@@ -22,7 +22,7 @@ public sealed record FileEdit(string Path, string? Current, string? Desired, Uni
     public bool Changes => Action != ChangeAction.Unchanged;
 }
 
-public static class FileModes
+internal static class FileModes
 {
     public const UnixFileMode Default = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 

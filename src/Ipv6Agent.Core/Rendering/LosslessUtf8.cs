@@ -9,7 +9,7 @@ namespace Ipv6Agent.Rendering;
 /// encode surrogates), so the mapping is exact both ways. <see cref="Encoding.UTF8"/> would turn such a byte into U+FFFD
 /// and the rewrite (or the pass journal) would change a line the agent never meant to touch.
 /// </summary>
-public static class LosslessUtf8
+internal static class LosslessUtf8
 {
     private const char EscapeBase = '\uDC00';
 

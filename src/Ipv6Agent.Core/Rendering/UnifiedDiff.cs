@@ -4,7 +4,7 @@ using System.Text;
 namespace Ipv6Agent.Rendering;
 
 /// <summary>A unified diff (as <c>diff -u</c> / <c>git diff</c> print it) of one file, for dry runs and reports.</summary>
-public static class UnifiedDiff
+internal static class UnifiedDiff
 {
     private const int Context = 3;
 

@@ -1,7 +1,7 @@
 namespace Ipv6Agent.Reporting;
 
 /// <summary>Exit codes of the contract (sysexits.h for usage and configuration).</summary>
-public static class ExitCodes
+internal static class ExitCodes
 {
     public const int Ok = 0;
     public const int Degraded = 1;

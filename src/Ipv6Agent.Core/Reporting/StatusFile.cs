@@ -1,7 +1,7 @@
 namespace Ipv6Agent.Reporting;
 
 /// <summary>Where the last report lives: on tmpfs, so a reboot starts with "no report yet" rather than a stale answer.</summary>
-public static class StatusFile
+internal static class StatusFile
 {
     public const string HostPath = "/run/ipv6-agent/status.json";
 }

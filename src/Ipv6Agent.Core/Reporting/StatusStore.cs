@@ -27,9 +27,9 @@ internal sealed partial class StatusStore(AgentOptions options, ILogger<StatusSt
             Report last;
             try
             {
-                last = ReportReader.Read(File.ReadAllBytes(options.PathOf(StatusFile.HostPath)));
+                last = ReportJson.Deserialize(File.ReadAllBytes(options.PathOf(StatusFile.HostPath)));
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or FormatException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
             {
                 return;
             }

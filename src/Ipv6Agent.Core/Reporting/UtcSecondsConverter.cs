@@ -9,8 +9,16 @@ internal sealed class UtcSecondsConverter : JsonConverter<DateTimeOffset>
 {
     public const string Format = "yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'";
 
+    /// <remarks>
+    /// Any ISO 8601 time reads (a fraction, an offset). Anything else is a <see cref="JsonException"/>, never a
+    /// <see cref="FormatException"/>: the serializer passes a converter's other exceptions through, and <c>status</c>
+    /// tells a broken report by the former.
+    /// </remarks>
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        DateTimeOffset.Parse(reader.GetString() ?? throw new JsonException("time is null"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+        reader.TokenType == JsonTokenType.String &&
+        DateTimeOffset.TryParse(reader.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+            ? time
+            : throw new JsonException("'time' is not an ISO 8601 time");
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
         writer.WriteStringValue(value.UtcDateTime.ToString(Format, CultureInfo.InvariantCulture));

@@ -9,7 +9,7 @@ namespace Ipv6Agent.Verifying;
 /// <c>[registry[:port]/]path[:tag][@digest]</c>. Why not split at the last colon: a digest (<c>busybox@sha256:…</c>)
 /// has one too, and a registry's port (<c>host:5000/img</c>) is no tag.
 /// </summary>
-public sealed partial record ImageReference(string Repository, string? Tag, string? Digest)
+internal sealed partial record ImageReference(string Repository, string? Tag, string? Digest)
 {
     private const int MaxNameLength = 255;
 

@@ -11,8 +11,6 @@ namespace Ipv6Agent.Cli;
 /// </summary>
 internal static class ReportPrinter
 {
-    // Written with loops and switches rather than LINQ, Enum.ToString and interpolated DateTimeOffsets: each of those
-    // JITs generic code at the first call, and this runs once per 'status', where start-up is the whole cost.
     public static string Summary(Report report, DateTimeOffset now)
     {
         var text = new StringBuilder();
@@ -58,20 +56,10 @@ internal static class ReportPrinter
 
     private static string Safe(string? text) => SafeText.OneLine(text);
 
-    private static string Name(ReportResult result) => result switch
-    {
-        ReportResult.Ok => "ok",
-        ReportResult.Degraded => "degraded",
-        _ => "failed",
-    };
+    // The names the report itself uses: one spelling, in Report's attributes.
+    private static string Name(ReportResult result) => ReportJson.Name(result);
 
-    private static string Name(ChangeAction action) => action switch
-    {
-        ChangeAction.Create => "create",
-        ChangeAction.Update => "update",
-        ChangeAction.Unchanged => "unchanged",
-        _ => "delete",
-    };
+    private static string Name(ChangeAction action) => ReportJson.Name(action);
 
     private static string Ago(TimeSpan age) => age.TotalSeconds switch
     {

@@ -179,9 +179,8 @@ public sealed class ConfigurationLoaderTests
     [InlineData(16, true)]
     [InlineData(17, false)]
     [InlineData(300, false)]
-    public void Parse_BlockNesting_RefusedBeyondTheLimitByEitherReader(int depth, bool withinLimit)
+    public void Parse_BlockNesting_RefusedBeyondTheLimit(int depth, bool withinLimit)
     {
-        // Plain block mappings: SimpleYaml's subset, so both readers see them; the limit must not depend on which reads.
         var yaml = string.Concat(Enumerable.Range(0, depth).Select(i => new string(' ', i) + $"k{i}:\n"));
 
         var error = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Parse(yaml));

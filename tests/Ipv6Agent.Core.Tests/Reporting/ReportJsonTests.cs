@@ -56,28 +56,17 @@ public sealed class ReportJsonTests
     }
 
     [Theory]
-    [MemberData(nameof(Reports))]
-    public void Deserialize_AgreesWithTheSourceGeneratedDeserializer(string json)
-    {
-        var generated = JsonSerializer.Deserialize(json, ReportJsonContext.Default.Report)!;
-
-        Assert.Equal(ReportJson.Serialize(generated), ReportJson.Serialize(ReportJson.Deserialize(json)));
-    }
-
-    [Theory]
-    [InlineData("2026-11-27T20:00:00+00:00")]
-    [InlineData("2026-11-27T20:00:00Z")]
-    [InlineData("2026-11-27T20:00:00.5+01:00")]
-    [InlineData("2026-11-27T20:00:00.1234567-05:30")]
-    [InlineData("2026-02-28T23:59:59.999Z")]
-    public void Deserialize_Time_ReadsAsTheSourceGeneratedDeserializerDoes(string time)
+    [InlineData("2026-11-27T20:00:00+00:00", "2026-11-27T20:00:00Z")]
+    [InlineData("2026-11-27T20:00:00Z", "2026-11-27T20:00:00Z")]
+    [InlineData("2026-11-27T20:00:00.5+01:00", "2026-11-27T19:00:00.5Z")]
+    [InlineData("2026-11-27T20:00:00", "2026-11-27T20:00:00Z")]
+    public void Deserialize_Time_ReadsAnyIso8601TimeAssumingUtc(string time, string utc)
     {
         var json = $$"""{"time": "{{time}}", "result": "ok"}""";
 
-        var expected = JsonSerializer.Deserialize(json, ReportJsonContext.Default.Report)!.Time;
-        var actual = ReportJson.Deserialize(json).Time;
+        var read = ReportJson.Deserialize(json).Time;
 
-        Assert.Equal((expected.UtcTicks, expected.Offset), (actual.UtcTicks, actual.Offset));
+        Assert.Equal(DateTimeOffset.Parse(utc, System.Globalization.CultureInfo.InvariantCulture).UtcTicks, read.UtcTicks);
     }
 
     [Fact]
@@ -133,22 +122,51 @@ public sealed class ReportJsonTests
     }
 
     [Theory]
-    [InlineData("null", "the file holds null, not a report")]
-    [InlineData("[]", "the file holds a list, not a report")]
-    [InlineData("""{"result": "ok"}""", "the report has no 'time'")]
-    [InlineData("""{"time": "2026-11-27T20:00:00Z"}""", "the report has no 'result'")]
-    [InlineData("""{"time": "yesterday", "result": "ok"}""", "'time' is the text \"yesterday\", not an ISO 8601 time")]
-    [InlineData("""{"time": "2026-11-27T20:00:00Z", "result": "fine"}""", "'result' is 'fine', not ok, degraded or failed")]
-    [InlineData("""{"time": "2026-11-27T20:00:00Z", "result": "ok", "checks": {}}""", "'checks' is an object, not a list")]
-    [InlineData("""{"time": "2026-11-27T20:00:00Z", "result": "ok", "checks": [{"ok": "yes"}]}""", "'checks[].ok' is the text \"yes\", not true or false")]
-    [InlineData("""{"time": "2026-11-27T20:00:00Z", "result": "ok", "changes": [{"action": "move"}]}""", "'changes[].action' is 'move', not create, update, unchanged or delete")]
-    [InlineData("""{"time": "2026-11-27T20:00:00Z", "result": "ok", "instance": 7}""", "'instance' is the number 7, not an object")]
-    [InlineData("""{"time": "2026-11-27T20:00:00Z", "result": "ok", "schema": 1.5}""", "'schema' is the number 1.5, not a whole number")]
-    public void Deserialize_NotAReport_SaysWhatIsWrong(string json, string message)
+    [InlineData("null")]
+    [InlineData("[]")]
+    [InlineData("""{"result": "ok"}""")]
+    [InlineData("""{"time": "2026-11-27T20:00:00Z"}""")]
+    [InlineData("""{"time": "yesterday", "result": "ok"}""")]
+    [InlineData("""{"time": 7, "result": "ok"}""")]
+    [InlineData("""{"time": "2026-11-27T20:00:00Z", "result": "fine"}""")]
+    [InlineData("""{"time": "2026-11-27T20:00:00Z", "result": "ok", "checks": {}}""")]
+    [InlineData("""{"time": "2026-11-27T20:00:00Z", "result": "ok", "checks": [{"ok": "yes"}]}""")]
+    [InlineData("""{"time": "2026-11-27T20:00:00Z", "result": "ok", "changes": [{"action": "move"}]}""")]
+    [InlineData("""{"time": "2026-11-27T20:00:00Z", "result": "ok", "instance": 7}""")]
+    [InlineData("""{"time": "2026-11-27T20:00:00Z", "result": "ok", "schema": 1.5}""")]
+    public void Deserialize_NotAReport_IsAJsonException(string json)
     {
-        var error = Assert.Throws<JsonException>(() => ReportJson.Deserialize(json));
+        // Only JsonException: 'status' and the status store tell a broken report by it (no FormatException, no crash).
+        var error = Record.Exception(() => ReportJson.Deserialize(json));
 
-        Assert.Equal(message, error.Message);
+        Assert.IsType<JsonException>(error, exactMatch: false);
+    }
+
+    [Fact]
+    public void Deserialize_NullLists_ReadAsEmpty()
+    {
+        const string json = """
+            {"time": "2026-11-27T20:00:00Z", "result": "ok", "changes": null, "actions": null, "checks": null,
+             "plan": {"source": "block", "hostAddresses": null, "gateway": "fe80::1", "dockerCidr": "2001:db8::8/126", "dockerGateway": "2001:db8::9"}}
+            """;
+
+        var report = ReportJson.Deserialize(json);
+
+        Assert.Empty(report.Changes);
+        Assert.Empty(report.Actions);
+        Assert.Empty(report.Checks);
+        Assert.Empty(report.Plan!.HostAddresses);
+    }
+
+    [Fact]
+    public void Name_IsTheSpellingTheReportUses()
+    {
+        foreach (var result in Enum.GetValues<ReportResult>())
+            Assert.Contains($"\"result\": \"{ReportJson.Name(result)}\"", ReportJson.Serialize(new Report { Time = Time, Result = result }));
+        foreach (var action in Enum.GetValues<ChangeAction>())
+            Assert.Contains($"\"action\": \"{ReportJson.Name(action)}\"",
+                ReportJson.Serialize(new Report { Time = Time, Result = ReportResult.Ok, Changes = [new ChangeReport("/x", action)] }));
+        Assert.Equal(["ok", "degraded", "failed"], Enum.GetValues<ReportResult>().Select(ReportJson.Name));
     }
 
     [Theory]

@@ -26,13 +26,13 @@ public sealed class StatusStoreTests
 
         store.UpdateCheck(new CheckReport("firewall", true, "published: 2 containers, 3 ports open; rules in place"));
 
-        var now = ReportReader.Read(root.Read(StatusFile.HostPath)!);
+        var now = ReportJson.Deserialize(root.Read(StatusFile.HostPath)!);
         Assert.Equal(Pass.Time, now.Time);
         Assert.Equal(ReportResult.Ok, now.Result);
         Assert.Equal(["docker0 has 2001:db8::9/126", "published: 2 containers, 3 ports open; rules in place"], now.Checks.Select(c => c.Detail));
 
         store.UpdateCheck(new CheckReport("firewall", false, "could not load the rule set"));
-        Assert.Equal(ReportResult.Degraded, ReportReader.Read(root.Read(StatusFile.HostPath)!).Result);
+        Assert.Equal(ReportResult.Degraded, ReportJson.Deserialize(root.Read(StatusFile.HostPath)!).Result);
     }
 
     [Fact]

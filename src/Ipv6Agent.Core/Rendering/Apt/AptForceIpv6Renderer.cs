@@ -1,7 +1,7 @@
 namespace Ipv6Agent.Rendering.Apt;
 
 /// <summary>Renders the apt drop-in that makes apt connect over IPv6 only, for hosts without an IPv4 default route.</summary>
-public static class AptForceIpv6Renderer
+internal static class AptForceIpv6Renderer
 {
     public const string HostPath = "/etc/apt/apt.conf.d/99ipv6-agent-force-ipv6";
 

@@ -12,7 +12,7 @@ namespace Ipv6Agent.Rendering.Apt;
 /// they are, byte for byte: apt ignores them, and rewriting them would edit text a person wrote or kept for reference.
 /// Everything else (options, suites, comments, spacing, line endings) is kept byte for byte.
 /// </remarks>
-public static partial class AptSourcesRenderer
+internal static partial class AptSourcesRenderer
 {
     /// <summary>The regional mirrors to look up (AAAA) for <paramref name="region"/>, e.g. <c>us-east-1.ec2.archive.ubuntu.com</c>.</summary>
     public static IReadOnlyList<string> RegionalMirrorHosts(string region)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Ipv6Agent.Addressing;
 
 namespace Ipv6Agent.Rendering.Docker;
@@ -18,7 +19,7 @@ namespace Ipv6Agent.Rendering.Docker;
 /// it is written for 20.10 and later (20.10 only refuses <c>true</c> without experimental features, <c>false</c> is accepted) and for an engine whose version is unknown (the safe side: a new engine would NAT).
 /// It is not written for engines older than 20.10, which refuse to start on a key they do not know and never NAT IPv6 anyway.
 /// </remarks>
-public static class DaemonJsonRenderer
+internal static class DaemonJsonRenderer
 {
     public const string HostPath = "/etc/docker/daemon.json";
 
@@ -30,7 +31,7 @@ public static class DaemonJsonRenderer
     /// <summary>The owned keys with the JSON text of their values, in the order they are appended.</summary>
     public static IReadOnlyList<(string Key, string Json)> OwnedKeys(IPNetwork dockerCidr, Version? dockerVersion)
     {
-        var keys = new List<(string, string)> { ("ipv6", "true"), ("fixed-cidr-v6", JsonSerializer.Serialize(Ipv6.Format(dockerCidr))) };
+        var keys = new List<(string, string)> { ("ipv6", "true"), ("fixed-cidr-v6", Quote(Ipv6.Format(dockerCidr))) };
         if (dockerVersion is null || dockerVersion >= Ip6TablesSince) keys.Add(("ip6tables", "false"));
         return keys;
     }
@@ -76,7 +77,7 @@ public static class DaemonJsonRenderer
                 if (style.Indent is not null && restOfLine.StartsWith("//", StringComparison.Ordinal))
                 {
                     // "last": 1 // a note: the note stays with its member, the new members go on the lines after it.
-                    var lines = missing.Select(m => style.Indent + JsonSerializer.Serialize(m.Key) + style.Separator + m.Json);
+                    var lines = missing.Select(m => style.Indent + Quote(m.Key) + style.Separator + m.Json);
                     edits.Add((last.ValueEnd, last.ValueEnd, ","));
                     edits.Add((lineEnd + 1, lineEnd + 1, string.Join("," + newline, lines) + newline));
                 }
@@ -86,7 +87,7 @@ public static class DaemonJsonRenderer
                     foreach (var (key, json) in missing)
                     {
                         insertion.Append(style.Indent is null ? style.Comma : "," + newline + style.Indent);
-                        insertion.Append(JsonSerializer.Serialize(key)).Append(style.Separator).Append(json);
+                        insertion.Append(Quote(key)).Append(style.Separator).Append(json);
                     }
                     edits.Add((last.ValueEnd, last.ValueEnd, insertion.ToString()));
                 }
@@ -100,8 +101,11 @@ public static class DaemonJsonRenderer
 
     private static string Fresh(IReadOnlyList<(string Key, string Json)> keys, string indent, string newline) =>
         "{" + newline +
-        string.Join("," + newline, keys.Select(k => $"{indent}{JsonSerializer.Serialize(k.Key)}: {k.Json}")) +
+        string.Join("," + newline, keys.Select(k => $"{indent}{Quote(k.Key)}: {k.Json}")) +
         newline + "}" + newline;
+
+    /// <summary>A JSON string literal, escaped as System.Text.Json does (through its generated metadata: no reflection).</summary>
+    private static string Quote(string text) => JsonSerializer.Serialize(text, JsonStringContext.Default.String);
 
     private static bool SameValue(string key, string valueJson, string desiredJson)
     {
@@ -110,8 +114,8 @@ public static class DaemonJsonRenderer
         // Another spelling of the same network ("2001:DB8:…:0:8/126") is left alone: it already says what the agent wants.
         try
         {
-            var text = JsonSerializer.Deserialize<string>(valueJson);
-            var desired = JsonSerializer.Deserialize<string>(desiredJson);
+            var text = JsonSerializer.Deserialize(valueJson, JsonStringContext.Default.String);
+            var desired = JsonSerializer.Deserialize(desiredJson, JsonStringContext.Default.String);
             return PrefixedAddress.TryParse(text, out var have) && PrefixedAddress.TryParse(desired, out var want) &&
                    have.Address.Equals(want.Address) && have.PrefixLength == want.PrefixLength;
         }
@@ -211,3 +215,7 @@ public static class DaemonJsonRenderer
         _ => "empty",
     };
 }
+
+/// <summary>Strings to and from JSON literals without reflection (trim- and AOT-safe).</summary>
+[JsonSerializable(typeof(string))]
+internal sealed partial class JsonStringContext : JsonSerializerContext;

@@ -5,7 +5,7 @@ namespace Ipv6Agent.Rendering.Netplan;
 /// <c>/etc/netplan/50-cloud-init.yaml</c> from IMDS at every boot, which would put back the Docker-CIDR addresses the agent cut
 /// from it; with network rendering disabled the cleaned file survives reboots.
 /// </summary>
-public static class CloudInitNetworkRenderer
+internal static class CloudInitNetworkRenderer
 {
     public const string HostPath = "/etc/cloud/cloud.cfg.d/99-ipv6-agent-network.cfg";
 

@@ -13,7 +13,7 @@ namespace Ipv6Agent.Rendering.Netplan;
 /// The edit is text surgery on spans from YamlDotNet's parser marks, not a re-serialisation: every other byte of the file,
 /// comments and formatting included, stays as it was, and a person's diff shows only the removed addresses.
 /// </remarks>
-public static class NetplanCleaner
+internal static class NetplanCleaner
 {
     /// <summary>
     /// <paramref name="text"/> without any interface address inside <paramref name="dockerCidr"/> (every device type, every

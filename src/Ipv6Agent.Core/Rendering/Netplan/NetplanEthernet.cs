@@ -4,4 +4,4 @@ namespace Ipv6Agent.Rendering.Netplan;
 /// <param name="Id">The netplan ID (the key under <c>ethernets</c>).</param>
 /// <param name="SetName">Its <c>set-name</c>, if any.</param>
 /// <param name="DefinedIn">Host path of the file that defines it.</param>
-public sealed record NetplanEthernet(string Id, string? SetName, string DefinedIn);
+internal sealed record NetplanEthernet(string Id, string? SetName, string DefinedIn);

@@ -3,7 +3,7 @@ using Ipv6Agent.Addressing;
 namespace Ipv6Agent.Rendering.Netplan;
 
 /// <summary>Finds which netplan ID already defines an interface, so the agent's override can use the same ID and netplan merges the two.</summary>
-public static class NetplanInventory
+internal static class NetplanInventory
 {
     /// <summary>
     /// The <c>ethernets</c> entry whose <c>match.macaddress</c> is <paramref name="mac"/>; else the entry named

@@ -16,7 +16,7 @@ namespace Ipv6Agent.Rendering.Netplan;
 /// selects the right device. Rendering it the same way in both cases also keeps the file stable across passes: the agent never
 /// has to know whether the ID it found was defined by its own file.
 /// </remarks>
-public static class NetplanOverrideRenderer
+internal static class NetplanOverrideRenderer
 {
     public const string HostPath = "/etc/netplan/60-ipv6-agent.yaml";
 

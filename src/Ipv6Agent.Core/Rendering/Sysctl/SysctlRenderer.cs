@@ -1,7 +1,7 @@
 namespace Ipv6Agent.Rendering.Sysctl;
 
 /// <summary>Renders <c>/etc/sysctl.d/60-ipv6-agent.conf</c>: IPv6 forwarding on.</summary>
-public static class SysctlRenderer
+internal static class SysctlRenderer
 {
     public const string HostPath = "/etc/sysctl.d/60-ipv6-agent.conf";
 
