@@ -41,33 +41,28 @@ say "restoring and building"
 dotnet restore Ipv6Agent.sln --nologo -v q
 dotnet build Ipv6Agent.sln --no-restore --nologo -v q -c Release
 
-# One published agent for every test that runs the binary: the native (NativeAOT) executable built as packaging
-# builds it (packaging/build-deb.sh: linked against the Debian 11 sysroot with lld), so the CLI, end-to-end and
-# packaging tests run the shipped build. The contract's plain 'dotnet publish -c Release -o DIR' is native too.
+# The shipped build, compiled once per architecture: packaging/build-deb.sh makes both .debs (NativeAOT, linked against
+# a Debian 11 sysroot with lld; arm64 cross-compiled), and every test runs what is inside them: the CLI and end-to-end
+# tests the amd64 binary (IPV6_AGENT), the arm64 test that binary under qemu-user (IPV6_AGENT_ARM64, with the arm64
+# sysroot as qemu's root: it holds the dynamic loader and libc), the packaging tests the .debs themselves
+# (IPV6_AGENT_DEBS), and the booted instances the release tarball made from the amd64 one (IPV6_AGENT_RELEASE).
 agent_dir=$(mktemp -d /tmp/ipv6-agent-publish.XXXXXX)
 trap 'rm -rf "$agent_dir"' EXIT
-dotnet publish src/Ipv6Agent/Ipv6Agent.csproj -c Release -r linux-x64 -p:SysRoot="$(packaging/sysroot.sh --arch amd64)" \
-  -p:LinkerFlavor=lld -p:GenerateDocumentationFile=false -o "$agent_dir" --nologo -v q >/dev/null
-export IPV6_AGENT="$agent_dir/ipv6-agent"
-# The release tarball the booted instances' user data installs (amd64 only, native).
-packaging/build-release.sh --arch amd64 --out "$agent_dir/release" >/dev/null
+say "building the .debs (NativeAOT, amd64 and arm64)"
+debs_dir=$agent_dir/debs
+for arch in amd64 arm64; do
+  deb=$(packaging/build-deb.sh --arch "$arch" --out "$debs_dir" | tail -n 1)
+  dpkg-deb -x "$deb" "$agent_dir/$arch"
+done
+export IPV6_AGENT="$agent_dir/amd64/usr/bin/ipv6-agent" IPV6_AGENT_ARM64="$agent_dir/arm64/usr/bin/ipv6-agent"
+export IPV6_AGENT_ARM64_SYSROOT=$(packaging/sysroot.sh --arch arm64) IPV6_AGENT_DEBS=$debs_dir
+packaging/build-release.sh --arch amd64 --binary "$IPV6_AGENT" --out "$agent_dir/release" >/dev/null
 export IPV6_AGENT_RELEASE=$(ls "$agent_dir"/release/ipv6-agent_*.tar.gz)
 for pid in "${rootfs_pids[@]}"; do
   wait "$pid" || { say "a booted rootfs did not build:"; cat "$rootfs_log" >&2; }
 done
 grep -h 'built in' "$rootfs_log" | sed 's/^/[run-all] /' >&2 || true
 rm -f "$rootfs_log"
-
-# The arm64 build, as packaging ships it (NativeAOT, cross-compiled), for the test that runs it under qemu-user
-# (tests/Ipv6Agent.Tests/Cli/Arm64Tests.cs). qemu needs arm64's dynamic loader and libc: the arm64 sysroot the
-# binary was linked against holds both, and the test hands it to qemu with -L.
-say "publishing the linux-arm64 build (NativeAOT, cross-compiled)"
-arm64_dir=$(mktemp -d /tmp/ipv6-agent-arm64.XXXXXX)
-trap 'rm -rf "$agent_dir" "$arm64_dir"' EXIT
-arm64_sysroot=$(packaging/sysroot.sh --arch arm64)
-dotnet publish src/Ipv6Agent/Ipv6Agent.csproj -c Release -r linux-arm64 -p:SysRoot="$arm64_sysroot" -p:LinkerFlavor=lld \
-  -p:GenerateDocumentationFile=false -o "$arm64_dir/publish" --nologo -v q >/dev/null
-export IPV6_AGENT_ARM64="$arm64_dir/publish/ipv6-agent" IPV6_AGENT_ARM64_SYSROOT="$arm64_sysroot"
 
 log=$(mktemp /tmp/ipv6-agent-tests.XXXXXX.log)
 say "running the tests (one module at a time: the end-to-end ones want the machine's two cores)"
