@@ -12,6 +12,7 @@
 #
 # The version comes from `git describe --tags --always --dirty`: a tag v1.2.3 gives 1.2.3,
 # commits after it 1.2.3+4.gabc1234, no tag at all 0.0.0+gabc1234; a dirty tree adds .dirty.
+# `ipv6-agent version` prints the numeric version then the whole description: 0.0.0+abc1234.
 # Prints the path of the .deb on stdout; progress goes to stderr.
 set -euo pipefail
 
@@ -68,7 +69,7 @@ if [ -z "$binary" ]; then
   # lld links either architecture (the machine's ld.bfd only its own).
   dotnet publish "$repo/src/Ipv6Agent/Ipv6Agent.csproj" -c Release -r "$rid" \
     -p:SysRoot="$sysroot" -p:LinkerFlavor=lld -p:GenerateDocumentationFile=false \
-    -p:Version="$numeric" -p:InformationalVersion="$describe" \
+    -p:Version="$numeric" -p:InformationalVersion="$numeric+$describe" \
     -p:IncludeSourceRevisionInInformationalVersion=false \
     -o "$work/publish" >&2 || die "dotnet publish for $rid failed (output above)"
   binary=$work/publish/ipv6-agent
