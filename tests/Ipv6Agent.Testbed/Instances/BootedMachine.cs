@@ -259,7 +259,16 @@ internal sealed class BootedMachine : IAsyncDisposable
         do
         {
             var left = deadline - DateTime.UtcNow;
-            var r = await ExecAsync(left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), "systemctl", "is-system-running", "--wait");
+            CmdResult r;
+            try
+            {
+                r = await ExecAsync(left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), "systemctl", "is-system-running", "--wait");
+            }
+            catch (TestbedException e)
+            {
+                // A boot that never ends (seen on bookworm): say which jobs it still waits for, not only that it waited.
+                throw new TestbedException($"{Name} did not finish booting: {e.Message}\n{await BootDiagnosticsAsync()}");
+            }
             state = r.StdOut.Trim();
             if (state is "" or "offline") await Task.Delay(200);
         }
@@ -271,6 +280,26 @@ internal sealed class BootedMachine : IAsyncDisposable
         }
 
         LastBootTime = watch.Elapsed;
+    }
+
+    /// <summary>The jobs systemd still runs and the journal's end, for a boot that did not finish (best effort).</summary>
+    private async Task<string> BootDiagnosticsAsync()
+    {
+        var parts = new List<string>();
+        foreach (var command in new[] { new[] { "systemctl", "list-jobs", "--no-pager" }, ["journalctl", "-b", "--no-pager", "-n", "80"] })
+        {
+            try
+            {
+                var r = await ExecAsync(TimeSpan.FromSeconds(20), command);
+                parts.Add($"$ {string.Join(' ', command)}\n{r.StdOut.Trim()}");
+            }
+            catch (TestbedException e)
+            {
+                parts.Add($"$ {string.Join(' ', command)}: {e.Message}");
+            }
+        }
+        parts.Add(Tail());
+        return string.Join("\n", parts);
     }
 
     /// <summary>Waits for cloud-init's last stage (the user data's runcmd) to end; returns its status output.</summary>
