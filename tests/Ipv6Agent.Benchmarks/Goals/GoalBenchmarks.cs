@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
 using Ipv6Agent.Addressing;
 using Ipv6Agent.Testbed.Instances;
 using Ipv6Agent.Testbed.Network;
@@ -103,35 +102,10 @@ internal static class GoalBenchmarks
     /// The blog's steps as a person scripts them, nothing verified: the netplan override with the host address, daemon.json
     /// with Docker's CIDR, forwarding on, one <c>netplan apply</c>, one Docker restart. The same addresses the agent plans.
     /// </summary>
-    private static async Task BareProcedureAsync(Instance instance)
+    private static Task BareProcedureAsync(Instance instance)
     {
         var ipv6s = instance.Spec.Ipv6s;
-        var dockerCidr = new IPNetwork(ipv6s[0], 126);
-        var hostAddress = new PrefixedAddress(ipv6s[^1], 64);
-        var netplan = instance.PathOf("/etc/netplan/60-ipv6-agent.yaml");
-        await File.WriteAllTextAsync(netplan, $"""
-            network:
-              version: 2
-              ethernets:
-                ens5:
-                  dhcp6: false
-                  accept-ra: false
-                  addresses: ["{hostAddress}"]
-                  routes:
-                    - to: default
-                      via: "{VpcRouter.Gateway}"
-
-            """);
-        File.SetUnixFileMode(netplan, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        await File.WriteAllTextAsync(instance.PathOf("/etc/sysctl.d/60-ipv6-agent.conf"), "net.ipv6.conf.all.forwarding = 1\n");
-        await Cmd.SysctlAsync(instance.Namespace, "net.ipv6.conf.all.forwarding", "1");
-        var daemonJson = instance.PathOf("/etc/docker/daemon.json");
-        var json = JsonNode.Parse(await File.ReadAllTextAsync(daemonJson))!.AsObject();
-        json["ipv6"] = true;
-        json["fixed-cidr-v6"] = Ipv6.Format(dockerCidr);
-        await File.WriteAllTextAsync(daemonJson, json.ToJsonString(new() { WriteIndented = true }) + "\n");
-        (await instance.RunScriptAsync("netplan-apply")).Check();
-        (await instance.RunScriptAsync("docker-restart")).Check();
+        return Testbed.HandRecipe.ApplyAsync(instance, new IPNetwork(ipv6s[0], 126), [new PrefixedAddress(ipv6s[^1], 64)], waitOnline: false);
     }
 
     /// <summary>Wall time of each, one process per call, as a person or a script meets them.</summary>
