@@ -17,7 +17,9 @@ internal sealed record ApplyOutcome(IReadOnlyList<string> Actions, string? Error
 /// <summary>
 /// Turns desired files into a converged host, in the order that keeps it reachable: netplan (then prove the host still
 /// reaches IMDS and its gateway, or roll back), sysctl, apt, and daemon.json last (restart Docker only if it changed, then
-/// wait for the engine, or roll back). A failure at any step puts every file of the pass back and undoes what was run
+/// wait for the engine, or roll back). When the engine runs no container (a fresh instance: the first pass after
+/// cloud-init), Docker's restart, the longest step of a converge, starts as soon as netplan apply returned and runs
+/// while the host proves its new network: a rollback then stops nothing that ran. A failure at any step puts every file of the pass back and undoes what was run
 /// (netplan applied again, forwarding turned back off, Docker restarted again), so "failed" always means "the host is as it
 /// was". Every write and command is recorded in the <see cref="PassJournal"/> first, so a pass killed half way is undone
 /// the same way by the next one (<see cref="RecoverInterruptedPassAsync"/>). Commands that change the host run to their end
@@ -69,12 +71,55 @@ internal sealed partial class HostApplier(
         public bool NetplanApplied { get; set; }
         public bool ForwardingEnabled { get; set; }
         public bool DockerRestarted { get; set; }
+
+        /// <summary>The Docker restart under way, when it started; a rollback waits for it to end first.</summary>
+        public Task<CommandResult>? Restarting { get; set; }
+
+        public async Task SettleRestartAsync()
+        {
+            if (Restarting is not null) await Restarting.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Writes daemon.json and starts <c>docker-restart</c>, journaled first. <paramref name="forwardingFollows"/>: the restart
+    /// starts before this pass turns IPv6 forwarding on, and Docker turns it on itself for an IPv6 bridge, so the journal
+    /// and the rollback own it from here (a rollback turns it back off before netplan applies the old files again).
+    /// </summary>
+    private Task<CommandResult> StartDockerRestart(Undo undo, IReadOnlyList<FileEdit> docker, bool forwardingFollows)
+    {
+        undo.Files.Apply(docker);
+        if (forwardingFollows && ForwardingIsOff())
+        {
+            journal.RecordStarted(EnableForwarding);
+            undo.ForwardingEnabled = true;
+        }
+
+        undo.Actions.Add(DockerRestart);
+        journal.RecordStarted(DockerRestart);
+        undo.DockerRestarted = true;
+        return RunAsync(DockerRestart, options.Commands.DockerRestart);
+    }
+
+    private bool ForwardingIsOff()
+    {
+        var path = options.PathOf(ForwardingPath);
+        try
+        {
+            return File.Exists(path) && File.ReadAllText(path).Trim() == "0";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <param name="ct">A stop request: honoured between steps, never inside a command that changes the host.</param>
     public async Task<ApplyOutcome> ApplyAsync(NetworkPlan plan, IReadOnlyList<FileEdit> edits, CancellationToken ct)
     {
         var undo = new Undo(new FileTransaction(options.Root, new AtomicFileWriter(options.Root), loggers.CreateLogger<FileTransaction>(), journal));
+        var docker = edits.Where(e => e.Role == FileRole.Docker).ToList();
+        var restartDocker = docker.Any(e => e.Changes);
         try
         {
             // Every step's files, before the first is written: a file someone else changed stops the pass with nothing done.
@@ -84,19 +129,40 @@ internal sealed partial class HostApplier(
             undo.Files.Apply(edits.Where(e => e.Role is FileRole.Netplan or FileRole.CloudInit).ToList());
             if (edits.Any(e => e.Changes && e.Role == FileRole.Netplan))
             {
+                // Asked while netplan applies: one engine round trip, off the pass's path.
+                var idle = restartDocker ? DockerActivity.IsIdleAsync(options.Docker.Endpoint, ct) : Task.FromResult(false);
                 undo.Actions.Add(NetplanApply);
                 journal.RecordStarted(NetplanApply);
                 undo.NetplanApplied = true;
                 var applied = await RunAsync(NetplanApply, options.Commands.NetplanApply);
                 ct.ThrowIfCancellationRequested();
-                var failure = !applied.Succeeded
-                    ? applied.Describe()
-                    : await ConnectivityFailureAsync(plan, ct);
+                string? failure;
+                if (!applied.Succeeded)
+                {
+                    failure = applied.Describe();
+                }
+                else
+                {
+                    // netplan apply has returned, so the static default route is in place before Docker, which turns IPv6
+                    // forwarding on (and the kernel then drops routes learned from RAs), starts.
+                    if (await idle)
+                    {
+                        LogRestartingDockerEarly(logger);
+                        undo.Restarting = StartDockerRestart(undo, docker, forwardingFollows: true);
+                    }
+
+                    failure = await ConnectivityFailureAsync(plan, ct);
+                }
+
                 if (failure is not null)
                 {
+                    await undo.SettleRestartAsync();
                     await RollBackAsync(undo);
+                    var docker0 = undo.DockerRestarted
+                        ? "; Docker, restarted meanwhile with no container running, was restarted with its previous daemon.json"
+                        : "; nothing else was changed";
                     return new ApplyOutcome(undo.Actions,
-                        $"After the netplan change, {failure}. The previous netplan files were restored and applied again; nothing else was changed.{NotPutBack(undo)}");
+                        $"After the netplan change, {failure}. The previous netplan files were restored and applied again{docker0}.{NotPutBack(undo)}");
                 }
 
                 // Reached, so the static addresses hold: what DHCPv6 left behind for Docker's addresses goes now, not when its
@@ -109,15 +175,10 @@ internal sealed partial class HostApplier(
             undo.Files.Apply(edits.Where(e => e.Role is FileRole.Sysctl or FileRole.Apt).ToList());
             EnableForwardingNow(undo);
 
-            var docker = edits.Where(e => e.Role == FileRole.Docker).ToList();
-            if (docker.Any(e => e.Changes))
+            if (restartDocker)
             {
-                ct.ThrowIfCancellationRequested();
-                undo.Files.Apply(docker);
-                undo.Actions.Add(DockerRestart);
-                journal.RecordStarted(DockerRestart);
-                undo.DockerRestarted = true;
-                var restarted = await RunAsync(DockerRestart, options.Commands.DockerRestart);
+                if (undo.Restarting is null) ct.ThrowIfCancellationRequested();
+                var restarted = await (undo.Restarting ??= StartDockerRestart(undo, docker, forwardingFollows: false));
                 ct.ThrowIfCancellationRequested();
                 var ready = await engine.WaitAsync(options.Docker.Endpoint, EngineWithin, ct);
                 if (!ready.Ready)
@@ -135,13 +196,16 @@ internal sealed partial class HostApplier(
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Stopped between steps. Undoing here would mean running netplan apply again after being asked to stop; the journal
-            // (when anything was written) makes the next pass undo it instead, exactly as after a kill.
+            // (when anything was written) makes the next pass undo it instead, exactly as after a kill. A Docker restart under
+            // way runs to its end first, as every command that changes the host does.
+            await undo.SettleRestartAsync();
             LogInterrupted(logger);
             return new ApplyOutcome(undo.Actions, Interrupted(undo), Interrupted: true);
         }
         catch (ApplyException e)
         {
             // The transaction has put its files back; undo what ran on them.
+            await undo.SettleRestartAsync();
             await RollBackAsync(undo);
             return new ApplyOutcome(undo.Actions, e.Message + AlsoUndone(undo));
         }
@@ -150,6 +214,7 @@ internal sealed partial class HostApplier(
             // A bug, not an expected failure: the host must still end as it was, and the report must say what happened.
             LogInternalError(logger, e);
             var wrote = undo.Files.Applied.Count > 0;
+            await undo.SettleRestartAsync();
             await RollBackAsync(undo);
             return new ApplyOutcome(undo.Actions,
                 $"internal error: {e.GetType().Name}: {e.Message}; " +
@@ -195,7 +260,9 @@ internal sealed partial class HostApplier(
         if (started is null) return [];
 
         var actions = new List<string>();
-        // Putting the host back must finish even if this pass was asked to stop, as in a rollback.
+        // Putting the host back must finish even if this pass was asked to stop, as in a rollback, and in its order:
+        // forwarding off before the restored netplan files, which may rely on router advertisements, are applied.
+        if (started.Contains(EnableForwarding)) DisableForwarding();
         if (started.Contains(NetplanApply))
         {
             actions.Add(NetplanApply);
@@ -203,8 +270,6 @@ internal sealed partial class HostApplier(
             if (applied.Succeeded) await WaitForImdsAsync(ct);
             else LogRecoveryCommandFailed(logger, NetplanApply, applied.Describe());
         }
-
-        if (started.Contains(EnableForwarding)) DisableForwarding();
 
         if (started.Contains(DockerRestart))
         {
@@ -249,13 +314,15 @@ internal sealed partial class HostApplier(
         // A transaction whose step failed has put its files back already; say "rolling back" only when there is more to undo.
         if (undo.Files.Applied.Count > 0 || undo.NetplanApplied || undo.ForwardingEnabled || undo.DockerRestarted) LogRollingBack(logger);
         undo.Files.Rollback();
+        // Forwarding off first: with it on, the kernel ignores router advertisements, and the restored netplan files may rely
+        // on them for the default route.
+        if (undo.ForwardingEnabled) DisableForwarding();
         if (undo.NetplanApplied)
         {
             var applied = await RunAsync(NetplanApply, options.Commands.NetplanApply);
             if (!applied.Succeeded) LogRollbackCommandFailed(logger, NetplanApply, applied.Describe());
         }
 
-        if (undo.ForwardingEnabled) DisableForwarding();
         if (undo.DockerRestarted)
         {
             await RunAsync(DockerRestart, options.Commands.DockerRestart);
@@ -281,7 +348,7 @@ internal sealed partial class HostApplier(
         try
         {
             if (!File.Exists(path) || File.ReadAllText(path).Trim() == "1") return;
-            journal.RecordStarted(EnableForwarding);
+            journal.RecordStarted(EnableForwarding); // once: a Docker restart started early may have recorded it already
             undo.ForwardingEnabled = true;
             File.WriteAllText(path, "1\n");
             LogForwardingEnabled(logger);
@@ -313,6 +380,9 @@ internal sealed partial class HostApplier(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "IMDS still does not answer {Seconds} s after the interrupted pass was put back; this pass tries anyway")]
     private static partial void LogImdsStillUnreachable(ILogger logger, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Docker runs no container: restarting it now, while the host proves its new network")]
+    private static partial void LogRestartingDockerEarly(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rolling back this pass: restoring every file it wrote")]
     private static partial void LogRollingBack(ILogger logger);

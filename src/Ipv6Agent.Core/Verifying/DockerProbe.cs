@@ -87,7 +87,7 @@ internal sealed partial class DockerProbe(Uri endpoint, string root, ILogger<Doc
         {
             if (session is not null)
             {
-                if (created) await RemoveAsync(session.Client, name).ConfigureAwait(false);
+                if (created) await DiscardAsync(session.Client, name).ConfigureAwait(false);
                 session.Dispose();
             }
         }
@@ -143,9 +143,13 @@ internal sealed partial class DockerProbe(Uri endpoint, string root, ILogger<Doc
         {
             Name = name,
             Image = image,
-            Cmd = ["sleep", lifetime],
+            // PID 1 in its namespace ignores signals it has no handler for: the trap lets a TERM end it at once, which the engine
+            // answers without waiting (a KILL waits for the stop, ~0.5 s under load), and the sleep bounds a probe left behind.
+            Cmd = ["sh", "-c", $"trap 'exit 0' TERM; sleep {lifetime} & wait"],
             Labels = new Dictionary<string, string> { [ProbeLabel] = "true" },
-            HostConfig = new HostConfig { NetworkMode = "bridge" },
+            // The engine removes it once it stops (DiscardAsync kills it): removing it ourselves waited ~0.6 s per pass for
+            // the engine to unmount and delete its layer, a sixth of a pass on a converged host.
+            HostConfig = new HostConfig { NetworkMode = "bridge", AutoRemove = true },
         }, ct).ConfigureAwait(false);
         await client.Containers.StartContainerAsync(name, new ContainerStartParameters(), ct).ConfigureAwait(false);
         LogStarted(logger, name, image);
@@ -241,7 +245,33 @@ internal sealed partial class DockerProbe(Uri endpoint, string root, ILogger<Doc
         foreach (var leftover in leftovers) await RemoveAsync(client, leftover.ID).ConfigureAwait(false);
     }
 
-    /// <summary>Removes the container on every path, cancellation included: with its own bounded token, not the caller's.</summary>
+    /// <summary>
+    /// Ends the probe container on every path, cancellation included, with its own bounded token: a TERM (the engine answers
+    /// once it is sent; the container's trap exits and the engine removes it: AutoRemove), or, when that cannot (never
+    /// started, already stopped, an engine error), a forced remove.
+    /// </summary>
+    private async Task DiscardAsync(DockerClient client, string container)
+    {
+        using var cleanup = new CancellationTokenSource(_limits.Request);
+        try
+        {
+            await client.Containers.KillContainerAsync(container, new ContainerKillParameters { Signal = "TERM" }, cleanup.Token).ConfigureAwait(false);
+            LogKilled(logger, container);
+            return;
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            return; // never created, or already removed by the engine
+        }
+        catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            // Not running (created but never started, or stopped): AutoRemove applies only to a container that ran.
+        }
+
+        await RemoveAsync(client, container).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes the container with its own bounded token, not the caller's; one the engine is removing already is fine.</summary>
     private async Task RemoveAsync(DockerClient client, string container)
     {
         using var cleanup = new CancellationTokenSource(_limits.Request);
@@ -253,7 +283,11 @@ internal sealed partial class DockerProbe(Uri endpoint, string root, ILogger<Doc
         }
         catch (DockerContainerNotFoundException)
         {
-            // Never created (create failed or was cancelled before the engine made it).
+            // Never created (create failed or was cancelled before the engine made it), or the engine removed it meanwhile.
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict && e.ResponseBody?.Contains("already in progress", StringComparison.Ordinal) == true)
+        {
+            // A killed probe the engine is removing (AutoRemove): a pass that starts right after the previous one lists it.
         }
         catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException or OperationCanceledException)
         {
@@ -305,6 +339,9 @@ internal sealed partial class DockerProbe(Uri endpoint, string root, ILogger<Doc
 
     [LoggerMessage(EventId = 306, Level = LogLevel.Debug, Message = "Removed probe container {Container}")]
     private static partial void LogRemoved(ILogger logger, string container);
+
+    [LoggerMessage(EventId = 308, Level = LogLevel.Debug, Message = "Stopping probe container {Container}; the engine removes it")]
+    private static partial void LogKilled(ILogger logger, string container);
 
     [LoggerMessage(EventId = 307, Level = LogLevel.Warning, Message = "Could not remove probe container {Container}: {Reason}")]
     private static partial void LogRemoveFailed(ILogger logger, string container, string reason);

@@ -45,13 +45,11 @@ internal static class StatusCommand
         {
             // The file's own bytes (not re-serialised): exactly what the agent wrote. Console's stream writes with
             // write(2) at the shared offset, so '{ echo a; ipv6-agent status --json; echo b; } > file' keeps all three.
-            using var stdout = Console.OpenStandardOutput();
-            stdout.Write(Trimmed(json));
-            stdout.Write("\n"u8);
+            Stdout.Write([.. Trimmed(json), .. "\n"u8]);
         }
         else
         {
-            Console.Out.Write(ReportPrinter.Summary(report, DateTimeOffset.UtcNow));
+            Stdout.Write(ReportPrinter.Summary(report, DateTimeOffset.UtcNow));
         }
         return report.ExitCode;
     }
