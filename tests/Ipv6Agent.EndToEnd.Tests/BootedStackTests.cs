@@ -40,6 +40,7 @@ public sealed class BootedStackTests
     {
         SkipUnlessSelected(stack);
         await using var bed = await StartAsync("blog-two-instances", stack);
+        AssertOwnCgroups(bed);
         foreach (var m in bed.Machines) await AssertServiceConvergedAsync(m);
         await AssertAddressesAsync(bed);
         foreach (var m in bed.Machines) await StartContainerAsync(m);
@@ -69,6 +70,7 @@ public sealed class BootedStackTests
         foreach (var m in bed.Machines)
         {
             await m.RebootAsync();
+            AssertOwnCgroups(bed);
             var status = await m.CloudInitDoneAsync(TimeSpan.FromMinutes(5));
             Log($"{m.Name} rebooted in {m.LastBootTime.TotalSeconds:F0} s; cloud-init: {status.StdOut}");
             // Before the agent wrote dhcp4: false on IPv6-only ENIs, cloud-init's dhcp4: true was networkd's only dynamic
@@ -164,6 +166,23 @@ public sealed class BootedStackTests
         Assert.True(refused.Count == 0, $"{m.Name}: the sandbox refused something:\n{string.Join('\n', refused)}");
         Log($"{m.Name}: {report.GetProperty("result")} — changes {string.Join(", ", Changes(report))}; actions {string.Join(", ", Actions(report))}");
         return report;
+    }
+
+    /// <summary>
+    /// Each machine's systemd runs in a cgroup of its own (testbed's MachineCgroup). In the one <c>/payload</c> every nspawn
+    /// shared before, the pair's systemds killed and removed each other's unit groups, and a bookworm boot hung for good on
+    /// a unit waiting for its removed group to empty.
+    /// </summary>
+    private static void AssertOwnCgroups(Testbed.Testbed bed)
+    {
+        foreach (var m in bed.Machines)
+        {
+            foreach (var line in File.ReadAllLines($"/proc/{m.Leader}/cgroup"))
+            {
+                Assert.True(line.Split(':', 3)[2].Contains($"/{m.MachineName}/payload/", StringComparison.Ordinal),
+                    $"{m.Name}: its systemd (pid {m.Leader}) is in '{line}', not in the machine's own cgroup");
+            }
+        }
     }
 
     private static async Task<string> JournalAsync(BootedMachine m) =>
