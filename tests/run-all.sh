@@ -30,8 +30,8 @@ fi
 # /var/cache/ipv6-agent-testbed; on a fresh machine they debootstrap in parallel while the solution builds.
 rootfs_log=$(mktemp /tmp/ipv6-agent-rootfs.XXXXXX.log)
 rootfs_pids=()
-# trixie and sid by default; bookworm when IPV6_AGENT_BOOTED_STACKS names it (BootedStackTests.SelectedStacks says why).
-booted_stacks=${IPV6_AGENT_BOOTED_STACKS:-trixie,sid}
+# All three by default; IPV6_AGENT_BOOTED_STACKS=trixie,sid (for example) builds and runs fewer (BootedStackTests.SelectedStacks).
+booted_stacks=${IPV6_AGENT_BOOTED_STACKS:-bookworm,trixie,sid}
 for suite in ${booted_stacks//,/ }; do
   tests/Ipv6Agent.Testbed/scripts/booted-rootfs.sh --suite "$suite" >>"$rootfs_log" 2>&1 &
   rootfs_pids+=($!)

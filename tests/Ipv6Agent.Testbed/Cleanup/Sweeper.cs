@@ -74,6 +74,9 @@ internal static class Sweeper
             await Task.Delay(300);
         }
 
+        // Booted machines' cgroups (tb-ID-instance-N): whatever still runs in them is the run's.
+        await Instances.MachineCgroup.SweepAsync(run + "-");
+
         // dockerd bind-mounts container namespaces under its exec root in the machine's mount namespace.
         foreach (var mount in File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4])
                      .Where(m => m.StartsWith(folder + "/", StringComparison.Ordinal)).OrderByDescending(m => m.Length))

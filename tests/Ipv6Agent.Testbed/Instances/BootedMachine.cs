@@ -32,6 +32,7 @@ internal sealed class BootedMachine : IAsyncDisposable
     // The boot ends with cloud-final, whose runcmd installs the agent and waits for its first pass.
     private static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(12);
     private Process? _nspawn;
+    private MachineCgroup? _cgroup;
     private int _boots;
 
     public BootedMachine(InstanceSpec spec, Stack stack, string ns, string folder, string rootfs)
@@ -46,6 +47,9 @@ internal sealed class BootedMachine : IAsyncDisposable
     public InstanceSpec Spec { get; }
 
     public string Name => Spec.Name;
+
+    /// <summary>nspawn's machine name and the machine's cgroup: the run's id and the instance (<c>tb-ID-instance-1</c>).</summary>
+    public string MachineName => $"{Path.GetFileName(Path.GetDirectoryName(Folder))}-{Name}";
 
     public Stack Stack { get; }
 
@@ -213,7 +217,10 @@ internal sealed class BootedMachine : IAsyncDisposable
         // the machine. Not --network-namespace-path: with it nspawn mounts the machine's /sys from
         // the host's network namespace, so /sys/class/net lists the host's interfaces, not ens5, and
         // cloud-init and udev see the wrong links.
-        var info = new ProcessStartInfo("nsenter")
+        // Each machine in a cgroup of its own (see MachineCgroup: in a shared one the pair's systemds stopped each other's
+        // units and bookworm's boot hung). A shell joins it and execs nsenter, which execs nspawn: one pid throughout.
+        _cgroup = MachineCgroup.Create(MachineName);
+        var info = new ProcessStartInfo("/bin/sh")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -222,8 +229,9 @@ internal sealed class BootedMachine : IAsyncDisposable
         };
         foreach (var a in new[]
                  {
+                     "-c", _cgroup.JoinThenExecScript, "sh", "nsenter",
                      $"--net=/run/netns/{Namespace}", "systemd-nspawn",
-                     "-D", Root, "-M", $"{Path.GetFileName(Path.GetDirectoryName(Folder))}-{Name}", "--boot",
+                     "-D", Root, "-M", MachineName, "--boot",
                      "--register=no", "--keep-unit", "--console=read-only",
                      "--capability=all", "--system-call-filter=add_key keyctl bpf",
                      "--resolv-conf=off", "--timezone=off", "--link-journal=no",
@@ -308,6 +316,29 @@ internal sealed class BootedMachine : IAsyncDisposable
 
     /// <summary>Powers the machine off (SIGTERM to nspawn: systemd shuts down), as <c>reboot</c>'s first half.</summary>
     public async Task StopAsync()
+    {
+        try
+        {
+            await StopNspawnAsync();
+        }
+        finally
+        {
+            if (_cgroup is { } cgroup)
+            {
+                _cgroup = null;
+                try
+                {
+                    await cgroup.RemoveAsync();
+                }
+                catch (IOException e)
+                {
+                    throw new TestbedException($"{Name}: its cgroup {string.Join(", ", cgroup.Directories)} is still busy: {e.Message}");
+                }
+            }
+        }
+    }
+
+    private async Task StopNspawnAsync()
     {
         if (_nspawn is not { } nspawn) return;
         _nspawn = null;
