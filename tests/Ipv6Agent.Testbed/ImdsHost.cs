@@ -1,8 +1,6 @@
 using Ipv6Agent.Testbed.Network;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Ipv6Agent.Testbed.Scenarios;
+using Ipv6Agent.Testing.Http;
 using Ipv6Agent.Testing.Imds;
 
 namespace Ipv6Agent.Testbed;
@@ -60,19 +58,10 @@ internal static class ImdsHost
 }
 
 /// <summary>A plain HTTP file server inside the VPC: where the user data downloads the release tarball from.</summary>
-internal sealed class ReleaseServer : IAsyncDisposable
+internal static class ReleaseServer
 {
-    private readonly WebApplication _app;
-
-    private ReleaseServer(WebApplication app) => _app = app;
-
-    public static async Task<ReleaseServer> StartAsync(string folder, string url)
-    {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore();
-        builder.WebHost.UseUrls(url);
-        var app = builder.Build();
-        app.Run(async context =>
+    public static Task<LocalHttpServer> StartAsync(string folder, string url) =>
+        LocalHttpServer.StartAsync(async (context, ct) =>
         {
             var name = Path.GetFileName(context.Request.Path.Value ?? "");
             var file = Path.Combine(folder, name);
@@ -86,15 +75,6 @@ internal sealed class ReleaseServer : IAsyncDisposable
             context.Response.ContentType = "application/octet-stream";
             context.Response.ContentLength = new FileInfo(file).Length;
             await using var stream = File.OpenRead(file);
-            await stream.CopyToAsync(context.Response.Body);
-        });
-        await app.StartAsync();
-        return new ReleaseServer(app);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+            await stream.CopyToAsync(context.Response.Body, ct);
+        }, url);
 }

@@ -4,12 +4,8 @@ using System.Security;
 using System.Text;
 using Ipv6Agent.Addressing;
 using Ipv6Agent.Testing.Imds;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Ipv6Agent.Testing.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Ipv6Agent.Testing.Ec2;
 
@@ -45,16 +41,15 @@ public sealed class FakeEc2Server : IAsyncDisposable
     private readonly FakeImdsServer _imds;
     private readonly ConcurrentQueue<FakeEc2Request> _requests = new();
     private readonly ConcurrentDictionary<string, List<string>> _granted = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
-    private WebApplication? _app;
+    private LocalHttpServer? _http;
     private volatile FakeEc2Fault _fault;
     private int _throttled;
     private int _nextPrefix;
 
     private FakeEc2Server(FakeImdsServer imds) => _imds = imds;
 
-    public Uri Endpoint { get; private set; } = null!;
+    public Uri Endpoint => _http!.Endpoints[0];
 
     /// <summary>How long after a grant the fake IMDS lists the prefix.</summary>
     public TimeSpan ImdsDelay { get; set; } = TimeSpan.FromSeconds(2);
@@ -86,36 +81,27 @@ public sealed class FakeEc2Server : IAsyncDisposable
     public static async Task<FakeEc2Server> StartAsync(FakeImdsServer imds, string url = "http://127.0.0.1:0")
     {
         var server = new FakeEc2Server(imds);
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore();
-        builder.WebHost.UseUrls(url);
-        var app = builder.Build();
-        app.Run(server.HandleAsync);
-        await app.StartAsync().ConfigureAwait(false);
-        server._app = app;
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Endpoint = new Uri(address.Replace("//[::]", "//[::1]", StringComparison.Ordinal));
+        server._http = await LocalHttpServer.StartAsync(server.HandleAsync, url).ConfigureAwait(false);
         return server;
     }
 
-    private async Task HandleAsync(HttpContext context)
+    private async Task HandleAsync(HttpContext context, CancellationToken ct)
     {
         var request = context.Request;
         using var body = new MemoryStream();
-        await request.Body.CopyToAsync(body, context.RequestAborted).ConfigureAwait(false);
+        await request.Body.CopyToAsync(body, ct).ConfigureAwait(false);
         var bytes = body.ToArray();
         var form = ParseForm(request.Query, bytes);
         var action = form.GetValueOrDefault("Action") ?? "";
         var eni = form.GetValueOrDefault("NetworkInterfaceId") ?? form.GetValueOrDefault("NetworkInterfaceId.1") ?? "";
         var requestId = Guid.NewGuid().ToString();
-        using var aborted = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
 
         (int Status, string Xml) answer;
         try
         {
-            answer = await AnswerAsync(request, bytes, form, action, eni, requestId, aborted.Token).ConfigureAwait(false);
+            answer = await AnswerAsync(request, bytes, form, action, eni, requestId, ct).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             Log(new FakeEc2Request(DateTimeOffset.UtcNow, action, eni, 499, "abandoned by the caller"));
             context.Abort();
@@ -125,7 +111,7 @@ public sealed class FakeEc2Server : IAsyncDisposable
         Log(new FakeEc2Request(DateTimeOffset.UtcNow, action, eni, answer.Status, code));
         context.Response.StatusCode = answer.Status;
         context.Response.ContentType = "text/xml;charset=UTF-8";
-        await context.Response.WriteAsync(answer.Xml, aborted.Token).ConfigureAwait(false);
+        await context.Response.WriteAsync(answer.Xml, ct).ConfigureAwait(false);
     }
 
     private void Log(FakeEc2Request request)
@@ -219,7 +205,7 @@ public sealed class FakeEc2Server : IAsyncDisposable
     {
         try
         {
-            await Task.Delay(ImdsDelay, _stopping.Token).ConfigureAwait(false);
+            await Task.Delay(ImdsDelay, _http!.Stopping).ConfigureAwait(false);
             lock (_lock)
             {
                 var options = _imds.Options;
@@ -283,17 +269,7 @@ public sealed class FakeEc2Server : IAsyncDisposable
         return form;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_app is { } app)
-        {
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await app.StopAsync(grace.Token).ConfigureAwait(false);
-            await app.DisposeAsync().ConfigureAwait(false);
-        }
-        _stopping.Dispose();
-    }
+    public ValueTask DisposeAsync() => _http?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
 
 /// <param name="Code">EC2's error code, or null when it succeeded.</param>

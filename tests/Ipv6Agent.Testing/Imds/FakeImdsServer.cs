@@ -3,12 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Ipv6Agent.Testing.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Ipv6Agent.Testing.Imds;
 
@@ -33,9 +29,8 @@ public sealed partial class FakeImdsServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, FakeResponse> _overrides = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<FakeImdsRequest> _requests = new();
     private readonly Lock _failLock = new();
-    private readonly CancellationTokenSource _stopping = new();
     private volatile Data _data;
-    private WebApplication? _app;
+    private LocalHttpServer? _http;
     private volatile bool _disabled;
     private volatile FakeResponse? _tokenAnswer;
     private long _delayTicks;
@@ -47,7 +42,7 @@ public sealed partial class FakeImdsServer : IAsyncDisposable
     /// <summary>The first address the server listens on (with the real port when started on port 0).</summary>
     public Uri Endpoint => Endpoints[0];
 
-    public IReadOnlyList<Uri> Endpoints { get; private set; } = [];
+    public IReadOnlyList<Uri> Endpoints => _http?.Endpoints ?? [];
 
     /// <summary>What is served; replace it to change the instances while the server runs.</summary>
     public FakeImdsOptions Options
@@ -109,15 +104,7 @@ public sealed partial class FakeImdsServer : IAsyncDisposable
     public static async Task<FakeImdsServer> StartAsync(FakeImdsOptions options, params string[] urls)
     {
         var server = new FakeImdsServer(options);
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore();
-        builder.WebHost.UseUrls(urls.Length == 0 ? ["http://127.0.0.1:0"] : urls);
-        var app = builder.Build();
-        app.Run(server.HandleAsync);
-        await app.StartAsync().ConfigureAwait(false);
-        server._app = app;
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        server.Endpoints = addresses.Select(a => new Uri(a.Replace("//[::]", "//[::1]", StringComparison.Ordinal))).ToList();
+        server._http = await LocalHttpServer.StartAsync(server.HandleAsync, urls).ConfigureAwait(false);
         return server;
     }
 
@@ -134,21 +121,20 @@ public sealed partial class FakeImdsServer : IAsyncDisposable
         }
     }
 
-    private async Task HandleAsync(HttpContext context)
+    private async Task HandleAsync(HttpContext context, CancellationToken ct)
     {
         var request = context.Request;
         var source = Normalize(context.Connection.RemoteIpAddress);
         var hadToken = request.Headers.ContainsKey(TokenHeader);
         FakeResponse answer;
         var headers = new Dictionary<string, string>();
-        using var aborted = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
         try
         {
             var delay = Delay;
-            if (delay > TimeSpan.Zero) await Task.Delay(delay, aborted.Token).ConfigureAwait(false);
+            if (delay > TimeSpan.Zero) await Task.Delay(delay, ct).ConfigureAwait(false);
             answer = Answer(request, source, headers);
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // The caller gave up, or the server is stopping: a hanging answer must not hold up shutdown.
             context.Abort();
@@ -172,17 +158,17 @@ public sealed partial class FakeImdsServer : IAsyncDisposable
             if (answer.Drip <= TimeSpan.Zero)
             {
                 context.Response.ContentLength = body.Length;
-                await context.Response.Body.WriteAsync(body, aborted.Token).ConfigureAwait(false);
+                await context.Response.Body.WriteAsync(body, ct).ConfigureAwait(false);
                 return;
             }
             for (var i = 0; i < body.Length; i++)
             {
-                await Task.Delay(answer.Drip, aborted.Token).ConfigureAwait(false);
-                await context.Response.Body.WriteAsync(body.Slice(i, 1), aborted.Token).ConfigureAwait(false);
-                await context.Response.Body.FlushAsync(aborted.Token).ConfigureAwait(false);
+                await Task.Delay(answer.Drip, ct).ConfigureAwait(false);
+                await context.Response.Body.WriteAsync(body.Slice(i, 1), ct).ConfigureAwait(false);
+                await context.Response.Body.FlushAsync(ct).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             context.Abort();
         }
@@ -276,17 +262,7 @@ public sealed partial class FakeImdsServer : IAsyncDisposable
         : address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0 ? new IPAddress(address.GetAddressBytes())
         : address;
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_app is { } app)
-        {
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await app.StopAsync(grace.Token).ConfigureAwait(false);
-            await app.DisposeAsync().ConfigureAwait(false);
-        }
-        _stopping.Dispose();
-    }
+    public ValueTask DisposeAsync() => _http?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     /// <summary>The options and everything pre-rendered from them, swapped as one reference.</summary>
     private sealed record Data(FakeImdsOptions Options, FakeMetadata? Default, IReadOnlyList<FakeMetadata> Instances)
