@@ -1,8 +1,13 @@
 using System.Net;
 using Ipv6Agent.Configuration;
 using Ipv6Agent.Engine;
+using Ipv6Agent.Firewall;
 using Ipv6Agent.Imds;
+using Ipv6Agent.Provisioning;
+using Ipv6Agent.Reconciling;
 using Ipv6Agent.Rendering;
+using Ipv6Agent.Rendering.Apt;
+using Ipv6Agent.Reporting;
 using Ipv6Agent.Testing.Imds;
 using Ipv6Agent.Verifying;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -136,6 +141,31 @@ internal sealed class ApplierHost : IAsyncDisposable
             ConnectivityWithin = TimeSpan.FromSeconds(2),
             EngineWithin = TimeSpan.FromSeconds(1),
         };
+    }
+
+    /// <summary>
+    /// A whole pass on this root: the production parts wired as the service wires them, with this host's applier. A client
+    /// made here is disposed with the host.
+    /// </summary>
+    public Reconciler Reconciler(AgentOptions options, ImdsClient? imds = null, PrefixProvisioner? provisioner = null)
+    {
+        var time = TimeProvider.System;
+        if (imds is null)
+        {
+            imds = new ImdsClient(options.Imds, time, NullLogger<ImdsClient>.Instance);
+            _clients.Add(imds);
+        }
+
+        return new Reconciler(options, imds,
+            new DockerVersionReader(options, NullLogger<DockerVersionReader>.Instance),
+            new MirrorCheck(options.Apt, time, NullLogger<MirrorCheck>.Instance),
+            Applier(options),
+            new DockerProbe(options.Docker.Endpoint, options.Root, NullLogger<DockerProbe>.Instance, time),
+            new FirewallSync(options, new CommandRunner(NullLogger<CommandRunner>.Instance, time), NullLogger<FirewallSync>.Instance),
+            new StatusStore(options, NullLogger<StatusStore>.Instance),
+            time,
+            NullLogger<Reconciler>.Instance,
+            provisioner);
     }
 
     /// <summary>The check after netplan apply, with a gateway that answers or not (the one place that knows how it asks).</summary>

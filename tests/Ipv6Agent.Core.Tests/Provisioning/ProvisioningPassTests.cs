@@ -2,15 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using Ipv6Agent.Applying;
 using Ipv6Agent.Configuration;
-using Ipv6Agent.Engine;
-using Ipv6Agent.Firewall;
 using Ipv6Agent.Imds;
-using Ipv6Agent.Reconciling;
-using Ipv6Agent.Rendering.Apt;
 using Ipv6Agent.Reporting;
 using Ipv6Agent.Testing.Ec2;
 using Ipv6Agent.Testing.Imds;
-using Ipv6Agent.Verifying;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ipv6Agent.Provisioning;
@@ -248,16 +243,7 @@ public sealed class ProvisioningPassTests
                 ApiBudget = apiBudget ?? TimeSpan.FromSeconds(25),
                 ImdsWait = imdsWait ?? TimeSpan.FromSeconds(10),
             };
-            var reconciler = new Reconciler(options, imds,
-                new DockerVersionReader(options, NullLogger<DockerVersionReader>.Instance),
-                new MirrorCheck(options.Apt, time, NullLogger<MirrorCheck>.Instance),
-                Host.Applier(options),
-                new DockerProbe(options.Docker.Endpoint, options.Root, NullLogger<DockerProbe>.Instance, time),
-                new FirewallSync(options, new CommandRunner(NullLogger<CommandRunner>.Instance, time), NullLogger<FirewallSync>.Instance),
-                new StatusStore(options, NullLogger<StatusStore>.Instance),
-                time,
-                NullLogger<Reconciler>.Instance,
-                provisioner);
+            var reconciler = Host.Reconciler(options, imds, provisioner);
             var report = await reconciler.ReconcileAsync(dryRun, Ct);
             TestContext.Current.SendDiagnosticMessage($"{report.Result}: {report.Error} actions [{string.Join(", ", report.Actions)}] checks [{string.Join("; ", report.Checks.Select(c => $"{c.Name} {c.Ok} {c.Detail}"))}]");
             return report;

@@ -1,13 +1,8 @@
 using System.Text.Json.Nodes;
 using Ipv6Agent.Applying;
-using Ipv6Agent.Configuration;
-using Ipv6Agent.Engine;
-using Ipv6Agent.Firewall;
 using Ipv6Agent.Imds;
-using Ipv6Agent.Rendering.Apt;
 using Ipv6Agent.Reporting;
 using Ipv6Agent.Testing.Imds;
-using Ipv6Agent.Verifying;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ipv6Agent.Reconciling;
@@ -27,7 +22,7 @@ public sealed class ReconcilerTests
         var oneAddress = FakeInstances.Blog with { Enis = [FakeInstances.Blog.Enis[0] with { Ipv6s = ["2001:db8:47b:ca03::1:1"] }] };
         await using var host = await ApplierHost.StartBlogAsync(oneAddress);
 
-        var report = await Reconciler(host, host.Options()).ReconcileAsync(dryRun: true, Ct);
+        var report = await host.Reconciler(host.Options()).ReconcileAsync(dryRun: true, Ct);
 
         Assert.Equal(ReportResult.Failed, report.Result);
         Assert.Contains("aws ec2 assign-ipv6-addresses", report.Error);
@@ -48,7 +43,7 @@ public sealed class ReconcilerTests
         using var imds = new ImdsClient(options.Imds.Candidates, TimeProvider.System, NullLogger<ImdsClient>.Instance,
             new RefusesMetadataReads(new SocketsHttpHandler()));
 
-        var report = await Reconciler(host, options, imds).ReconcileAsync(dryRun: false, Ct);
+        var report = await host.Reconciler(options, imds).ReconcileAsync(dryRun: false, Ct);
 
         Assert.Equal(ReportResult.Failed, report.Result);
         Assert.StartsWith("internal error: InvalidOperationException: The header value contains a line break", report.Error);
@@ -65,7 +60,7 @@ public sealed class ReconcilerTests
         using var stopped = new CancellationTokenSource();
         await stopped.CancelAsync();
 
-        var report = await Reconciler(host, host.Options()).ReconcileAsync(dryRun: false, stopped.Token);
+        var report = await host.Reconciler(host.Options()).ReconcileAsync(dryRun: false, stopped.Token);
 
         Assert.Equal(ReportResult.Failed, report.Result);
         Assert.Equal(ExitCodes.Failed, report.ExitCode);
@@ -80,7 +75,7 @@ public sealed class ReconcilerTests
         await using var host = await ApplierHost.StartBlogAsync();
         var before = Files(host);
 
-        var report = await Reconciler(host, host.Options(netplanApply: host.NetplanLogs + "; exit 1")).ReconcileAsync(dryRun: false, Ct);
+        var report = await host.Reconciler(host.Options(netplanApply: host.NetplanLogs + "; exit 1")).ReconcileAsync(dryRun: false, Ct);
 
         Assert.Equal(ReportResult.Failed, report.Result);
         Assert.StartsWith("After the netplan change, netplan-apply (", report.Error);
@@ -105,7 +100,7 @@ public sealed class ReconcilerTests
             await stop.CancelAsync();
         }, Ct);
 
-        var report = await Reconciler(host, host.Options(netplanApply: $"touch {started}; sleep 1; " + host.NetplanLogs))
+        var report = await host.Reconciler(host.Options(netplanApply: $"touch {started}; sleep 1; " + host.NetplanLogs))
             .ReconcileAsync(dryRun: false, stop.Token);
         await stopWhenStarted;
 
@@ -126,21 +121,6 @@ public sealed class ReconcilerTests
     private static Dictionary<string, string> Files(ApplierHost host) =>
         Directory.EnumerateFiles(Path.Join(host.Root.Path, "etc"), "*", SearchOption.AllDirectories)
             .ToDictionary(p => p, File.ReadAllText);
-
-    private static Reconciler Reconciler(ApplierHost host, AgentOptions options, ImdsClient? imds = null)
-    {
-        var time = TimeProvider.System;
-        var client = imds ?? new ImdsClient(options.Imds, time, NullLogger<ImdsClient>.Instance);
-        return new Reconciler(options, client,
-            new DockerVersionReader(options, NullLogger<DockerVersionReader>.Instance),
-            new MirrorCheck(options.Apt, time, NullLogger<MirrorCheck>.Instance),
-            host.Applier(options),
-            new DockerProbe(options.Docker.Endpoint, options.Root, NullLogger<DockerProbe>.Instance, time),
-            new FirewallSync(options, new CommandRunner(NullLogger<CommandRunner>.Instance, time), NullLogger<FirewallSync>.Instance),
-            new StatusStore(options, NullLogger<StatusStore>.Instance),
-            time,
-            NullLogger<Reconciler>.Instance);
-    }
 
     /// <summary>Gets the token from the real fake IMDS, then refuses every read as HttpClient refuses a header it cannot send.</summary>
     private sealed class RefusesMetadataReads(HttpMessageHandler inner) : DelegatingHandler(inner)
