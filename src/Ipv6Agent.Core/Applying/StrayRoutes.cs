@@ -20,11 +20,11 @@ internal sealed partial class StrayRoutes(AgentOptions options, CommandRunner co
 
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>The stray host routes the kernel has now (none when its tables cannot be read).</summary>
+    /// <summary>The stray host routes the kernel has now (read as the planner read it, <see cref="HostInspector"/>).</summary>
     public IReadOnlyList<IPNetwork> Find(NetworkPlan plan)
     {
-        var routes = ProcNet.ParseIpv6Routes(ReadOrEmpty(ProcNet.Ipv6Route));
-        var held = ProcNet.ParseIfInet6(ReadOrEmpty(ProcNet.IfInet6))
+        var routes = HostInspector.Routes(options);
+        var held = HostInspector.Addresses(options)
             .Where(a => a.Device == plan.InterfaceName)
             .Select(a => a.Address.Address)
             .ToHashSet();
@@ -58,18 +58,6 @@ internal sealed partial class StrayRoutes(AgentOptions options, CommandRunner co
             }
         }
         return deleted;
-    }
-
-    private string ReadOrEmpty(string path)
-    {
-        try
-        {
-            return File.ReadAllText(options.PathOf(path));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return "";
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted the stray route {Route} on {Device}: DHCPv6 left it for an address that is now Docker's")]

@@ -51,12 +51,16 @@ internal static class HostInspector
         var routeText = ReadOrNull(options.PathOf(ProcNet.Ipv4Route));
         return new HostSnapshot(
             Interfaces(options),
-            ProcNet.ParseIpv6Routes(ReadOrNull(options.PathOf(ProcNet.Ipv6Route)) ?? ""),
+            Routes(options),
             // Without the kernel's IPv4 table (a test root, a chroot) assume IPv4 works: forcing apt onto IPv6 is the riskier guess.
             HasIpv4DefaultRoute: routeText is null || ProcNet.HasIpv4DefaultRoute(routeText),
             files,
             dockerVersion);
     }
+
+    /// <summary>The kernel's IPv6 routes (<c>/proc/net/ipv6_route</c>), for checks after a change.</summary>
+    public static IReadOnlyList<KernelRoute> Routes(AgentOptions options) =>
+        ProcNet.ParseIpv6Routes(ReadOrNull(options.PathOf(ProcNet.Ipv6Route)) ?? "");
 
     /// <summary>The kernel's addresses (<c>/proc/net/if_inet6</c>), for checks after a change.</summary>
     public static IReadOnlyList<KernelAddress> Addresses(AgentOptions options) =>
