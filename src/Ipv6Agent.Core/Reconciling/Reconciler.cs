@@ -55,7 +55,6 @@ internal sealed partial class Reconciler(
         IReadOnlyList<string> recovered = [];
         ProvisionOutcome? provision = null;
         var applied = false;
-        Task<DockerProbe.ProbeContainer>? early = null;
         try
         {
             using var passLock = dryRun ? null : await ReconcileLock.AcquireAsync(options.Root, LockWait, time, cancellationToken);
@@ -67,10 +66,6 @@ internal sealed partial class Reconciler(
             {
                 recovered = await applier.RecoverInterruptedPassAsync(cancellationToken);
             }
-
-            // A pass after one that left the host converged most likely changes nothing, and then the probe's container, the
-            // engine's slowest answer (a second or more), is what it waits for: it starts now, beside IMDS and the plan.
-            if (!dryRun && status.LastPassConverged()) early = probe.StartAsync(options.Probe, cancellationToken);
 
             snapshot = await imds.ReadSnapshotAsync(options.Interface, cancellationToken);
             // provision: prefix (issue 12): a delegated prefix from EC2 first, when the ENI has none; under the lock, so two
@@ -107,13 +102,6 @@ internal sealed partial class Reconciler(
                 };
             }
 
-            if (early is not null && HostApplier.ActionsFor(edits).Contains(HostApplier.DockerRestart))
-            {
-                // Docker restarts after all: the container goes first (the applier restarts early only on an idle engine).
-                await DiscardAsync(early);
-                early = null;
-            }
-
             var outcome = await applier.ApplyAsync(plan, edits, cancellationToken);
             if (outcome is { Interrupted: true, Error: { } interrupted })
             {
@@ -141,8 +129,7 @@ internal sealed partial class Reconciler(
             // After Docker's restart (if any): stale NAT66 goes, and the containers are closed but for what they publish. The probe
             // starts its container meanwhile and pings once the rules are in force; WhenAll waits for both, failed or not.
             var syncing = firewall.SyncAsync(plan.DockerCidr, cancellationToken);
-            var probing = probe.RunAsync(plan, options.Probe, cancellationToken, pingAfter: syncing, started: early);
-            early = null; // the probe owns it now
+            var probing = probe.RunAsync(plan, options.Probe, cancellationToken, pingAfter: syncing);
             await Task.WhenAll(syncing, probing);
             var rules = await syncing;
             var checks = (await probing)
@@ -188,23 +175,6 @@ internal sealed partial class Reconciler(
             // A bug. The service and apply must still end the pass with a report, so status does not show an older one.
             LogPassCrashed(logger, e);
             return Failed(started, $"internal error: {e.GetType().Name}: {e.Message}", snapshot, plan) with { Actions = recovered };
-        }
-        finally
-        {
-            if (early is not null) await DiscardAsync(early);
-        }
-    }
-
-    /// <summary>Ends a probe container started ahead of the plan and not used (a failed pass, a Docker restart, a stop).</summary>
-    private static async Task DiscardAsync(Task<DockerProbe.ProbeContainer> early)
-    {
-        try
-        {
-            await (await early).DisposeAsync();
-        }
-        catch (OperationCanceledException)
-        {
-            // Cancelled while starting: StartAsync ended what it had made.
         }
     }
 

@@ -17,23 +17,6 @@ internal sealed partial class StatusStore(AgentOptions options, ILogger<StatusSt
     }
 
     /// <summary>
-    /// Whether the last pass (not a dry run) ended with the host converged, ok or degraded: the next one most likely changes
-    /// nothing. <c>false</c> with no report, a failed one, or a file that cannot be read as one.
-    /// </summary>
-    public bool LastPassConverged()
-    {
-        try
-        {
-            var last = ReportJson.Deserialize(File.ReadAllBytes(options.PathOf(StatusFile.HostPath)));
-            return last is { DryRun: false, Result: ReportResult.Ok or ReportResult.Degraded };
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>
     /// Replaces one check of the last report (the firewall's, after a sync between passes), so <c>status</c> says what
     /// holds now; the report's time stays the pass's. Nothing when there is no report yet or it has no such check.
     /// </summary>

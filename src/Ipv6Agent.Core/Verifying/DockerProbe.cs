@@ -25,117 +25,71 @@ internal sealed partial class DockerProbe(Uri endpoint, string root, ILogger<Doc
     private readonly DockerProbeLimits _limits = limits ?? new DockerProbeLimits();
     private readonly BridgeKernelChecks _kernel = new(root, time, (limits ?? new DockerProbeLimits()).TentativeWait);
 
-    /// <summary>
-    /// The probe's container, created and started on the default bridge (the slow part of a probe: the engine takes a second
-    /// or more to start one). A pass that expects to find the host converged starts it before it reads IMDS, to check with
-    /// it later (<see cref="RunAsync"/>); disposing it ends it, whatever happened meanwhile. Never throws but for cancellation:
-    /// a failure is the container's <see cref="ProbeContainer.Failure"/>, reported by the checks.
-    /// </summary>
-    public async Task<ProbeContainer> StartAsync(ProbeOptions probe, CancellationToken ct)
-    {
-        var container = new ProbeContainer(this, $"ipv6-agent-probe-{Guid.NewGuid():N}"[..29]);
-        try
-        {
-            container.Session = await DockerConnection.ConnectAsync(endpoint, _limits.Request, ct).ConfigureAwait(false);
-            var client = container.Session.Client;
-            LogConnected(logger, endpoint, container.Session.EngineVersion, container.Session.ApiVersion);
-            // Independent requests go together: on a loaded host every engine round trip counts.
-            var removing = RemoveLeftoversAsync(client, ct);
-            var ensuring = EnsureImageAsync(client, probe.Image, ct);
-            await Task.WhenAll(removing, ensuring).ConfigureAwait(false);
-            if (await ensuring.ConfigureAwait(false) is { } imageError) throw new ProbeFailedException(imageError);
-
-            container.Created = true; // from here on a container may exist under this name, even if create fails half-way
-            await CreateAndStartAsync(client, container.Name, probe.Image, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested && IsProbeFailure(e))
-        {
-            container.Failure = Describe(e);
-            LogProbeFailed(logger, container.Failure);
-        }
-        catch
-        {
-            await container.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        return container;
-    }
-
     /// <param name="pingAfter">
     /// Work the caller does meanwhile (the firewall's sync) that the pings must see done: the container is created and started
     /// while it runs, since starting one costs the engine a second or more, and the pings prove the host with it in force.
     /// Its failure is the caller's to observe; the probe only waits for it.
     /// </param>
-    /// <param name="started">A container <see cref="StartAsync"/> started earlier in the pass (this run owns it from here), or
-    /// <c>null</c> to start one now.</param>
-    public async Task<IReadOnlyList<CheckReport>> RunAsync(NetworkPlan plan, ProbeOptions probe, CancellationToken ct, Task? pingAfter = null,
-        Task<ProbeContainer>? started = null)
+    public async Task<IReadOnlyList<CheckReport>> RunAsync(NetworkPlan plan, ProbeOptions probe, CancellationToken ct, Task? pingAfter = null)
     {
-        await using var container = await (started ?? StartAsync(probe, ct)).ConfigureAwait(false);
+        var name = $"ipv6-agent-probe-{Guid.NewGuid():N}"[..29];
         CheckReport address;
         CheckReport? bridge = null;
         var pings = new List<CheckReport>();
+        DockerSession? session = null;
+        var created = false;
         try
         {
-            if (container.Failure is { } failure) throw new ProbeFailedException(failure);
-            var client = container.Session!.Client;
-            var inspecting = client.Containers.InspectContainerAsync(container.Name, ct);
-            // Before pinging: a docker0 that just came up for this container holds its gateway address tentative for a second or
-            // two (duplicate address detection; the applier turns it off on docker0, but a bridge someone else made may have it),
-            // and echoes sent meanwhile come back late, in a burst. Docker gives the container's own address nodad.
-            bridge = await _kernel.BridgeAsync(plan, ct).ConfigureAwait(false);
-            address = AddressCheck(plan, await inspecting.ConfigureAwait(false));
-            if (pingAfter is not null) await Task.WhenAny(pingAfter).WaitAsync(ct).ConfigureAwait(false);
-            pings.AddRange(await PingAllAsync(client, container.Name, probe.Targets, ct).ConfigureAwait(false));
+            try
+            {
+                session = await DockerConnection.ConnectAsync(endpoint, _limits.Request, ct).ConfigureAwait(false);
+                LogConnected(logger, endpoint, session.EngineVersion, session.ApiVersion);
+                // Independent requests go together: on a loaded host every engine round trip counts.
+                var removing = RemoveLeftoversAsync(session.Client, ct);
+                var ensuring = EnsureImageAsync(session.Client, probe.Image, ct);
+                await Task.WhenAll(removing, ensuring).ConfigureAwait(false);
+                if (await ensuring.ConfigureAwait(false) is { } imageError) throw new ProbeFailedException(imageError);
+
+                created = true; // from here on a container may exist under this name, even if create fails half-way
+                await CreateAndStartAsync(session.Client, name, probe.Image, ct).ConfigureAwait(false);
+                var inspecting = session.Client.Containers.InspectContainerAsync(name, ct);
+                // Before pinging: a docker0 that just came up for this container holds its gateway address tentative for a
+                // second or two (duplicate address detection), and echoes sent meanwhile come back late, in a burst
+                // (measured: 2024/1024/24 ms). Docker gives the container's own address nodad, so only docker0 needs the wait.
+                // Only the first container after docker0 got its address pays it: the kernel does not repeat DAD when the
+                // bridge loses its last port and gets one again, so a pass on a converged host does not wait.
+                bridge = await _kernel.BridgeAsync(plan, ct).ConfigureAwait(false);
+                address = AddressCheck(plan, await inspecting.ConfigureAwait(false));
+                if (pingAfter is not null) await Task.WhenAny(pingAfter).WaitAsync(ct).ConfigureAwait(false);
+                pings.AddRange(await PingAllAsync(session.Client, name, probe.Targets, ct).ConfigureAwait(false));
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && e is ProbeFailedException or DockerApiException or HttpRequestException
+                                          or IOException or TimeoutException or OperationCanceledException or System.Net.Sockets.SocketException)
+            {
+                var why = e switch
+                {
+                    ProbeFailedException => e.Message,
+                    DockerApiException api => $"Docker engine error: {ApiMessage(api)}",
+                    OperationCanceledException or TimeoutException => $"the Docker engine at {endpoint} did not answer in time",
+                    _ => $"the Docker engine at {endpoint} does not answer: {e.Message}",
+                };
+                LogProbeFailed(logger, why);
+                address = new CheckReport("container-address", false, why);
+                pings = probe.Targets.Select(t => new CheckReport($"ping {t}", false, $"no probe container: {why}")).ToList();
+            }
+
+            // The kernel checks run while the container holds docker0 up: with no container, docker0 has no carrier.
+            bridge ??= await _kernel.BridgeAsync(plan, ct).ConfigureAwait(false);
+            var route = _kernel.Route(plan);
+            return [bridge, address, route, .. pings];
         }
-        catch (Exception e) when (!ct.IsCancellationRequested && IsProbeFailure(e))
+        finally
         {
-            var why = Describe(e);
-            if (container.Failure is null) LogProbeFailed(logger, why); // a failed start said so already
-            address = new CheckReport("container-address", false, why);
-            pings = probe.Targets.Select(t => new CheckReport($"ping {t}", false, $"no probe container: {why}")).ToList();
-        }
-
-        // The kernel checks run while the container holds docker0 up: with no container, docker0 has no carrier.
-        bridge ??= await _kernel.BridgeAsync(plan, ct).ConfigureAwait(false);
-        var route = _kernel.Route(plan);
-        return [bridge, address, route, .. pings];
-    }
-
-    private static bool IsProbeFailure(Exception e) =>
-        e is ProbeFailedException or DockerApiException or HttpRequestException or IOException or TimeoutException or OperationCanceledException
-            or System.Net.Sockets.SocketException;
-
-    private string Describe(Exception e) => e switch
-    {
-        ProbeFailedException => e.Message,
-        DockerApiException api => $"Docker engine error: {ApiMessage(api)}",
-        OperationCanceledException or TimeoutException => $"the Docker engine at {endpoint} did not answer in time",
-        _ => $"the Docker engine at {endpoint} does not answer: {e.Message}",
-    };
-
-    /// <summary>A probe container from <see cref="StartAsync"/>: its engine session and name; disposing it ends both.</summary>
-    internal sealed class ProbeContainer(DockerProbe owner, string name) : IAsyncDisposable
-    {
-        public string Name { get; } = name;
-
-        public DockerSession? Session { get; set; }
-
-        /// <summary>A container may exist under <see cref="Name"/> (create was asked for).</summary>
-        public bool Created { get; set; }
-
-        /// <summary>Why there is no running container, when there is none.</summary>
-        public string? Failure { get; set; }
-
-        private bool _disposed;
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_disposed || Session is null) return;
-            _disposed = true;
-            if (Created) await owner.DiscardAsync(Session.Client, Name).ConfigureAwait(false);
-            Session.Dispose();
+            if (session is not null)
+            {
+                if (created) await DiscardAsync(session.Client, name).ConfigureAwait(false);
+                session.Dispose();
+            }
         }
     }
 

@@ -64,50 +64,6 @@ public sealed class DockerProbeTests(DockerEngineFixture engine) : IClassFixture
         await AssertNoProbeContainerLeftAsync();
     }
 
-    /// <summary>A container started ahead of the plan (a pass after a converged one) is the one the checks use, then ended.</summary>
-    [Fact]
-    public async Task Run_WithAContainerStartedEarlier_ChecksWithItAndEndsIt()
-    {
-        var probe = NewProbe();
-        var started = probe.StartAsync(new ProbeOptions(), TestContext.Current.CancellationToken);
-        var running = await started;
-        Assert.Null(running.Failure);
-        Assert.Equal([running.Name], (await ProbeContainersAsync()).Where(c => c.State == "running").SelectMany(c => c.Names).Select(n => n.TrimStart('/')));
-
-        var checks = await probe.RunAsync(Plan, new ProbeOptions { Targets = ["2001:db8:1::9"] }, TestContext.Current.CancellationToken, started: started);
-
-        Assert.All(checks, c => Assert.True(c.Ok, $"{c.Name}: {c.Detail}"));
-        Assert.Equal(new CheckReport("container-address", true, "2001:db8:1::a"), checks[1]);
-        await AssertNoProbeContainerLeftAsync();
-    }
-
-    /// <summary>A container started ahead of the plan and not needed (Docker restarts after all, the pass fails) is ended by disposing it.</summary>
-    [Fact]
-    public async Task Start_ThenDisposed_LeavesNoContainer()
-    {
-        var running = await NewProbe().StartAsync(new ProbeOptions(), TestContext.Current.CancellationToken);
-        Assert.Null(running.Failure);
-
-        await running.DisposeAsync();
-
-        await AssertNoProbeContainerLeftAsync();
-    }
-
-    /// <summary>A start that fails is a failure the checks report, with the same reason, never an exception.</summary>
-    [Fact]
-    public async Task Run_WithAStartThatFailed_ReportsItsReason()
-    {
-        var probe = NewProbe(new DockerProbeLimits { Pull = TimeSpan.FromSeconds(20) });
-        var started = probe.StartAsync(new ProbeOptions { Image = "vf-missing/probe:none" }, TestContext.Current.CancellationToken);
-        Assert.StartsWith("probe image vf-missing/probe:none is missing", (await started).Failure);
-
-        var checks = await probe.RunAsync(Plan, new ProbeOptions { Targets = ["2001:db8:1::9"] }, TestContext.Current.CancellationToken, started: started);
-
-        Assert.False(checks[1].Ok);
-        Assert.StartsWith("probe image vf-missing/probe:none is missing", checks[1].Detail);
-        Assert.StartsWith("no probe container: probe image", checks[3].Detail);
-    }
-
     [Fact]
     public async Task Run_UnreachableTarget_FailsThatCheckWithAClearDetail()
     {
