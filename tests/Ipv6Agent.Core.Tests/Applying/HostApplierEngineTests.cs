@@ -79,6 +79,33 @@ public sealed class HostApplierEngineTests(DockerEngineFixture engine) : IClassF
         }
     }
 
+    /// <summary>Only the agent's own probe runs (a previous pass's, ending): the engine still counts as idle.</summary>
+    [Fact]
+    public async Task Apply_EngineRunsOnlyAProbeContainer_StillRestartsDockerWhileNetplanApplies()
+    {
+        await using var host = await ApplierHost.StartAsync();
+        using var session = await DockerConnection.ConnectAsync(engine.Daemon.Endpoint, TimeSpan.FromSeconds(10), Ct);
+        var name = $"vf-probe-{Guid.NewGuid():N}"[..20];
+        await session.Client.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Name = name, Image = DockerProbeImage, Cmd = ["sleep", "120"], HostConfig = new HostConfig { NetworkMode = "none" },
+            Labels = new Dictionary<string, string> { [DockerProbe.ProbeLabel] = "true" },
+        }, Ct);
+        try
+        {
+            await session.Client.Containers.StartContainerAsync(name, new ContainerStartParameters(), Ct);
+
+            var outcome = await Applier(host).ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
+
+            Assert.Null(outcome.Error);
+            Assert.Equal(["docker-restart " + ApplierHost.NewDaemonJson, "netplan-apply new-netplan"], host.Runs);
+        }
+        finally
+        {
+            await session.Client.Containers.RemoveContainerAsync(name, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
+        }
+    }
+
     private static readonly string DockerProbeImage = new ProbeOptions().Image;
 
     /// <param name="netplanWaitsForRestart">netplan apply logs only once the restart has (or 10 s have passed).</param>
