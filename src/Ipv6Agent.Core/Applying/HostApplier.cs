@@ -18,8 +18,8 @@ internal sealed record ApplyOutcome(IReadOnlyList<string> Actions, string? Error
 /// Turns desired files into a converged host, in the order that keeps it reachable: netplan (then prove the host still
 /// reaches IMDS and its gateway, or roll back), sysctl, apt, and daemon.json last (restart Docker only if it changed, then
 /// wait for the engine, or roll back). When the engine runs no container (a fresh instance: the first pass after
-/// cloud-init), Docker's restart, the longest step of a converge, starts as soon as netplan apply returned and runs
-/// while the host proves its new network: a rollback then stops nothing that ran. A failure at any step puts every file of the pass back and undoes what was run
+/// cloud-init), Docker's restart, the longest step of a converge, starts together with netplan apply and runs while the
+/// host proves its new network: a rollback then stops nothing that ran, and nothing else needs the network meanwhile. A failure at any step puts every file of the pass back and undoes what was run
 /// (netplan applied again, forwarding turned back off, Docker restarted again), so "failed" always means "the host is as it
 /// was". Every write and command is recorded in the <see cref="PassJournal"/> first, so a pass killed half way is undone
 /// the same way by the next one (<see cref="RecoverInterruptedPassAsync"/>). Commands that change the host run to their end
@@ -43,6 +43,9 @@ internal sealed partial class HostApplier(
     public const string EnableForwarding = "enable-forwarding";
 
     public const string ForwardingPath = "/proc/sys/net/ipv6/conf/all/forwarding";
+
+    /// <summary>docker0's duplicate address detection, off (see <see cref="SkipBridgeDad"/>).</summary>
+    public const string BridgeAcceptDadPath = "/proc/sys/net/ipv6/conf/" + BridgeKernelChecks.Bridge + "/accept_dad";
 
     /// <summary>The longest a command that changes the host may run: a stop request waits for it (see RunCommand).</summary>
     public static readonly TimeSpan DefaultCommandTimeout = TimeSpan.FromMinutes(2);
@@ -98,6 +101,7 @@ internal sealed partial class HostApplier(
         undo.Actions.Add(DockerRestart);
         journal.RecordStarted(DockerRestart);
         undo.DockerRestarted = true;
+        SkipBridgeDad();
         return RunAsync(DockerRestart, options.Commands.DockerRestart);
     }
 
@@ -129,31 +133,22 @@ internal sealed partial class HostApplier(
             undo.Files.Apply(edits.Where(e => e.Role is FileRole.Netplan or FileRole.CloudInit).ToList());
             if (edits.Any(e => e.Changes && e.Role == FileRole.Netplan))
             {
-                // Asked while netplan applies: one engine round trip, off the pass's path.
-                var idle = restartDocker ? DockerActivity.IsIdleAsync(options.Docker.Endpoint, ct) : Task.FromResult(false);
+                // One engine round trip (bounded, never cancelled: netplan apply below must run to its end once started).
+                var idle = restartDocker ? DockerActivity.IsIdleAsync(options.Docker.Endpoint, CancellationToken.None) : Task.FromResult(false);
                 undo.Actions.Add(NetplanApply);
                 journal.RecordStarted(NetplanApply);
                 undo.NetplanApplied = true;
-                var applied = await RunAsync(NetplanApply, options.Commands.NetplanApply);
+                var applying = RunAsync(NetplanApply, options.Commands.NetplanApply);
+                if (await idle)
+                {
+                    // Nothing runs in Docker (a fresh instance): its restart, the longest step, goes beside netplan apply.
+                    LogRestartingDockerEarly(logger);
+                    undo.Restarting = StartDockerRestart(undo, docker, forwardingFollows: true);
+                }
+
+                var applied = await applying;
                 ct.ThrowIfCancellationRequested();
-                string? failure;
-                if (!applied.Succeeded)
-                {
-                    failure = applied.Describe();
-                }
-                else
-                {
-                    // netplan apply has returned, so the static default route is in place before Docker, which turns IPv6
-                    // forwarding on (and the kernel then drops routes learned from RAs), starts.
-                    if (await idle)
-                    {
-                        LogRestartingDockerEarly(logger);
-                        undo.Restarting = StartDockerRestart(undo, docker, forwardingFollows: true);
-                    }
-
-                    failure = await ConnectivityFailureAsync(plan, ct);
-                }
-
+                var failure = applied.Succeeded ? await ConnectivityFailureAsync(plan, ct) : applied.Describe();
                 if (failure is not null)
                 {
                     await undo.SettleRestartAsync();
@@ -190,6 +185,7 @@ internal sealed partial class HostApplier(
                 }
             }
 
+            SkipBridgeDad();
             journal.Complete();
             return new ApplyOutcome(undo.Actions);
         }
@@ -359,6 +355,29 @@ internal sealed partial class HostApplier(
         }
     }
 
+    /// <summary>
+    /// Duplicate address detection off on docker0: before Docker restarts (the bridge outlives dockerd, and the kernel decides
+    /// when an address is added whether it goes through DAD), and at the end of every pass (for a bridge the restart made).
+    /// docker0's gateway is an address EC2 gave this ENI, and the bridge's other members are containers Docker gives the rest
+    /// of the block, so DAD there finds nothing: it only holds all traffic of the bridge for 1–2 s once the first container gives
+    /// it carrier (on a fresh instance, the probe's). Not persisted (Docker makes docker0 again at boot, and a sysctl.d key for an
+    /// interface that does not exist yet fails `sysctl --system`), nor undone by a rollback: it changes nothing but that wait.
+    /// </summary>
+    private void SkipBridgeDad()
+    {
+        var path = options.PathOf(BridgeAcceptDadPath);
+        try
+        {
+            if (!File.Exists(path) || File.ReadAllText(path).Trim() == "0") return;
+            File.WriteAllText(path, "0\n");
+            LogBridgeDadSkipped(logger);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogBridgeDadNotSkipped(logger, e.Message);
+        }
+    }
+
     /// <summary>Puts forwarding back as it was before <see cref="EnableForwardingNow"/> turned it on.</summary>
     private void DisableForwarding()
     {
@@ -381,7 +400,7 @@ internal sealed partial class HostApplier(
     [LoggerMessage(Level = LogLevel.Warning, Message = "IMDS still does not answer {Seconds} s after the interrupted pass was put back; this pass tries anyway")]
     private static partial void LogImdsStillUnreachable(ILogger logger, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Docker runs no container: restarting it now, while the host proves its new network")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Docker runs no container: restarting it now, beside netplan apply")]
     private static partial void LogRestartingDockerEarly(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rolling back this pass: restoring every file it wrote")]
@@ -401,6 +420,12 @@ internal sealed partial class HostApplier(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not turn IPv6 forwarding back off ({Reason})")]
     private static partial void LogForwardingNotDisabled(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Turned duplicate address detection off on docker0 (net.ipv6.conf.docker0.accept_dad=0): its gateway is this ENI's own address")]
+    private static partial void LogBridgeDadSkipped(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not turn duplicate address detection off on docker0 ({Reason}); the first container waits for it")]
+    private static partial void LogBridgeDadNotSkipped(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Rolling back: {Command} failed on the restored files: {Detail}")]
     private static partial void LogRollbackCommandFailed(ILogger logger, string command, string detail);

@@ -10,7 +10,7 @@ internal sealed record DockerProbeLimits
     public TimeSpan Pull { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// Every target's pings together (they run in parallel): a run takes 0.4 s when the target answers, 1.4 s when it does not,
+    /// Every target's pings together (they run in parallel): a run takes milliseconds when the target answers, 1.4 s when it does not,
     /// so this is room for every attempt plus the exec round trips of a loaded engine.
     /// </summary>
     public TimeSpan PingDeadline { get; init; } = TimeSpan.FromSeconds(8);

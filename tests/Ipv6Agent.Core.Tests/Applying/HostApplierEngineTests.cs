@@ -6,24 +6,25 @@ using Ipv6Agent.Verifying;
 namespace Ipv6Agent.Applying;
 
 /// <summary>
-/// Docker's restart starts while the host proves its new network only when the engine (a real dockerd 20.10) runs no
-/// container: a rollback then stops nothing that ran. The restart command here only logs, and, as Docker does for an IPv6
-/// bridge, turns IPv6 forwarding on.
+/// Docker's restart starts beside netplan apply only when the engine (a real dockerd 20.10) runs no container: a rollback
+/// then stops nothing that ran. The restart command here only logs, and, as Docker does for an IPv6 bridge, turns IPv6
+/// forwarding on; netplan apply waits (10 s at most) until the restart has started, so the log's order proves they overlap.
 /// </summary>
 public sealed class HostApplierEngineTests(DockerEngineFixture engine) : IClassFixture<DockerEngineFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Apply_EngineRunsNoContainer_RestartsDockerBeforeTheNetworkIsProven()
+    public async Task Apply_EngineRunsNoContainer_RestartsDockerWhileNetplanApplies()
     {
         await using var host = await ApplierHost.StartAsync();
+        host.Root.Put(HostApplier.BridgeAcceptDadPath, "1\n");
 
         var outcome = await Applier(host).ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
 
         Assert.Null(outcome.Error);
         Assert.Equal([HostApplier.NetplanApply, HostApplier.DockerRestart], outcome.Actions);
-        Assert.Equal(["netplan-apply new-netplan", "docker-restart " + ApplierHost.NewDaemonJson], host.Runs);
+        Assert.Equal(["docker-restart " + ApplierHost.NewDaemonJson, "dad 0", "netplan-apply new-netplan"], host.Runs);
         Assert.Equal("1\n", host.Forwarding);
         Assert.False(host.HasJournal);
     }
@@ -41,7 +42,7 @@ public sealed class HostApplierEngineTests(DockerEngineFixture engine) : IClassF
             "The previous netplan files were restored and applied again; Docker, restarted meanwhile with no container running, " +
             "was restarted with its previous daemon.json.", outcome.Error);
         Assert.Equal(
-            ["netplan-apply new-netplan", "docker-restart " + ApplierHost.NewDaemonJson, "netplan-apply absent", "docker-restart " + ApplierHost.OldDaemonJson],
+            ["docker-restart " + ApplierHost.NewDaemonJson, "netplan-apply new-netplan", "netplan-apply absent", "docker-restart " + ApplierHost.OldDaemonJson],
             host.Runs);
         Assert.Null(host.Read(ApplierHost.Netplan));
         Assert.Equal(ApplierHost.OldDaemonJson + "\n", host.Read(ApplierHost.DaemonJson));
@@ -64,7 +65,8 @@ public sealed class HostApplierEngineTests(DockerEngineFixture engine) : IClassF
         {
             await session.Client.Containers.StartContainerAsync(name, new ContainerStartParameters(), Ct);
 
-            var outcome = await Applier(host, gatewayAnswers: false).ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
+            var outcome = await Applier(host, gatewayAnswers: false, netplanWaitsForRestart: false)
+                .ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
 
             Assert.EndsWith("The previous netplan files were restored and applied again; nothing else was changed.", outcome.Error);
             Assert.Equal(["netplan-apply new-netplan", "netplan-apply absent"], host.Runs);
@@ -77,12 +79,46 @@ public sealed class HostApplierEngineTests(DockerEngineFixture engine) : IClassF
         }
     }
 
+    /// <summary>Only the agent's own probe runs (a previous pass's, ending): the engine still counts as idle.</summary>
+    [Fact]
+    public async Task Apply_EngineRunsOnlyAProbeContainer_StillRestartsDockerWhileNetplanApplies()
+    {
+        await using var host = await ApplierHost.StartAsync();
+        using var session = await DockerConnection.ConnectAsync(engine.Daemon.Endpoint, TimeSpan.FromSeconds(10), Ct);
+        var name = $"vf-probe-{Guid.NewGuid():N}"[..20];
+        await session.Client.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Name = name, Image = DockerProbeImage, Cmd = ["sleep", "120"], HostConfig = new HostConfig { NetworkMode = "none" },
+            Labels = new Dictionary<string, string> { [DockerProbe.ProbeLabel] = "true" },
+        }, Ct);
+        try
+        {
+            await session.Client.Containers.StartContainerAsync(name, new ContainerStartParameters(), Ct);
+
+            var outcome = await Applier(host).ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
+
+            Assert.Null(outcome.Error);
+            Assert.Equal(["docker-restart " + ApplierHost.NewDaemonJson, "netplan-apply new-netplan"], host.Runs);
+        }
+        finally
+        {
+            await session.Client.Containers.RemoveContainerAsync(name, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
+        }
+    }
+
     private static readonly string DockerProbeImage = new ProbeOptions().Image;
 
-    private HostApplier Applier(ApplierHost host, bool gatewayAnswers = true)
+    /// <param name="netplanWaitsForRestart">netplan apply logs only once the restart has (or 10 s have passed).</param>
+    private HostApplier Applier(ApplierHost host, bool gatewayAnswers = true, bool netplanWaitsForRestart = true)
     {
         var forwarding = host.Root.Full(HostApplier.ForwardingPath);
-        var options = host.Options(dockerRestart: host.DockerLogs + $"; if grep -q ipv6 {host.Root.Full(ApplierHost.DaemonJson)}; then echo 1 > {forwarding}; fi") with
+        var netplanApply = netplanWaitsForRestart
+            ? $"for i in $(seq 100); do grep -q docker-restart {host.LogPath} 2>/dev/null && break; sleep 0.1; done; {host.NetplanLogs}"
+            : host.NetplanLogs;
+        // The restart also logs docker0's duplicate address detection as it found it (the bridge outlives dockerd): "dad 0".
+        var dad = host.Root.Full(HostApplier.BridgeAcceptDadPath);
+        var options = host.Options(netplanApply, host.DockerLogs + $"; if grep -q ipv6 {host.Root.Full(ApplierHost.DaemonJson)}; then echo 1 > {forwarding}; fi" +
+                                                 $"; if [ -f {dad} ]; then echo \"dad $(cat {dad})\" >> {host.LogPath}; fi") with
         {
             Docker = new DockerOptions { Endpoint = engine.Daemon.Endpoint },
         };

@@ -25,6 +25,34 @@ public sealed class HostApplierTests
         Assert.False(host.HasJournal);
     }
 
+    /// <summary>docker0 exists: its duplicate address detection goes off, the pass's last step; with no docker0, nothing is written.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Apply_Succeeds_TurnsDuplicateAddressDetectionOffOnDocker0WhenItExists(bool bridgeExists)
+    {
+        await using var host = await ApplierHost.StartAsync();
+        if (bridgeExists) host.Root.Put(HostApplier.BridgeAcceptDadPath, "1\n");
+
+        var outcome = await host.Applier().ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(docker: false), Ct);
+
+        Assert.Null(outcome.Error);
+        Assert.Equal(bridgeExists ? "0\n" : null, host.Read(HostApplier.BridgeAcceptDadPath));
+    }
+
+    /// <summary>A pass that fails leaves docker0's detection as it was: the step comes only after everything else held.</summary>
+    [Fact]
+    public async Task Apply_Fails_LeavesDocker0sDuplicateAddressDetectionAlone()
+    {
+        await using var host = await ApplierHost.StartAsync();
+        host.Root.Put(HostApplier.BridgeAcceptDadPath, "1\n");
+
+        var outcome = await host.Applier(gatewayAnswers: false).ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
+
+        Assert.NotNull(outcome.Error);
+        Assert.Equal("1\n", host.Read(HostApplier.BridgeAcceptDadPath));
+    }
+
     [Fact]
     public async Task Apply_NetplanApplyFails_RestoresTheNetplanFilesAndAppliesThemAgain()
     {

@@ -101,7 +101,7 @@ public sealed class PingOutputTests
     [InlineData("iputils")]
     public async Task PingCommand_BusyboxAndIputilsAcceptIt_AndParseReadsTheirAnswer(string ping)
     {
-        // The probe image is configurable: its ping may be either, and both must take 0.2 s intervals and -W.
+        // The probe image is configurable: its ping may be either, and both must take -A, 0.2 s intervals and -W.
         await using var ns = await NetworkNamespace.CreateAsync("vf-po", TestContext.Current.CancellationToken);
         string[] argv = ping == "busybox" ? ["busybox", .. DockerProbe.PingCommand("::1")] : DockerProbe.PingCommand("::1");
 
