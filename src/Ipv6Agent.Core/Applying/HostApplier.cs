@@ -105,6 +105,18 @@ internal sealed partial class HostApplier(
         return RunAsync(DockerRestart, options.Commands.DockerRestart);
     }
 
+    private static async Task<bool> IdleUnlessStoppedAsync(Task<bool> idle, CancellationToken ct)
+    {
+        try
+        {
+            return await idle && !ct.IsCancellationRequested;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     private bool ForwardingIsOff()
     {
         var path = options.PathOf(ForwardingPath);
@@ -133,13 +145,14 @@ internal sealed partial class HostApplier(
             undo.Files.Apply(edits.Where(e => e.Role is FileRole.Netplan or FileRole.CloudInit).ToList());
             if (edits.Any(e => e.Changes && e.Role == FileRole.Netplan))
             {
-                // One engine round trip (bounded, never cancelled: netplan apply below must run to its end once started).
-                var idle = restartDocker ? DockerActivity.IsIdleAsync(options.Docker.Endpoint, CancellationToken.None) : Task.FromResult(false);
+                // One engine round trip (bounded), asked while netplan apply starts.
+                var idle = restartDocker ? DockerActivity.IsIdleAsync(options.Docker.Endpoint, ct) : Task.FromResult(false);
                 undo.Actions.Add(NetplanApply);
                 journal.RecordStarted(NetplanApply);
                 undo.NetplanApplied = true;
                 var applying = RunAsync(NetplanApply, options.Commands.NetplanApply);
-                if (await idle)
+                // A stop request cancels the question, never netplan apply (awaited below in any case), and starts no restart.
+                if (await IdleUnlessStoppedAsync(idle, ct))
                 {
                     // Nothing runs in Docker (a fresh instance): its restart, the longest step, goes beside netplan apply.
                     LogRestartingDockerEarly(logger);
