@@ -26,7 +26,10 @@ internal static class ApplyCommand
             context.Cancel = true;
             Console.Error.WriteLine("<4>Stopping after the current step (a command that changes the host finishes first); " +
                                     "press Ctrl-C again to stop at once");
-            cancel.Cancel();
+            // The token's callbacks (and the continuations they complete) run on the thread pool, not here: this is the
+            // runtime's signal thread, which also reaps child processes (SIGCHLD), so a continuation that waited on it
+            // would wait for a command's exit that could never be seen.
+            _ = cancel.CancelAsync();
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
