@@ -20,7 +20,10 @@ public sealed class InterruptTests
         var config = BlogHost.Config(root, imds.Endpoint, SlowNetplanApply(root));
 
         // setsid: the agent leads its own process group, so the SIGINT below reaches it and its children as a terminal's Ctrl-C does.
-        using var agent = Start("setsid", [await AgentBinary.PathAsync(), "--config", config, "apply", "--json"]);
+        // env --default-signal=INT: a harness started in the background by a shell without job control (`cmd &` in a script)
+        // passes SIGINT down ignored, and a process that starts with it ignored keeps it so (as under nohup): the agent would
+        // never see this Ctrl-C. A terminal's Ctrl-C reaches a process whose SIGINT is at its default.
+        using var agent = Start("env", ["--default-signal=INT", "setsid", await AgentBinary.PathAsync(), "--config", config, "apply", "--json"]);
         var stdout = agent.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var stderr = agent.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         try
