@@ -55,28 +55,15 @@ public sealed class HostApplierEngineTests(DockerEngineFixture engine) : IClassF
     public async Task Apply_EngineRunsAContainerAndTheNetworkFails_NeverRestartsDocker()
     {
         await using var host = await ApplierHost.StartAsync();
-        using var session = await DockerConnection.ConnectAsync(engine.Daemon.Endpoint, TimeSpan.FromSeconds(10), Ct);
-        var name = $"vf-running-{Guid.NewGuid():N}"[..20];
-        await session.Client.Containers.CreateContainerAsync(new CreateContainerParameters
-        {
-            Name = name, Image = DockerProbeImage, Cmd = ["sleep", "120"], HostConfig = new HostConfig { NetworkMode = "none" },
-        }, Ct);
-        try
-        {
-            await session.Client.Containers.StartContainerAsync(name, new ContainerStartParameters(), Ct);
+        await using var running = await RunningContainerAsync(labels: new Dictionary<string, string>());
 
-            var outcome = await Applier(host, gatewayAnswers: false, netplanWaitsForRestart: false)
-                .ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
+        var outcome = await Applier(host, gatewayAnswers: false, netplanWaitsForRestart: false)
+            .ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
 
-            Assert.EndsWith("The previous netplan files were restored and applied again; nothing else was changed.", outcome.Error);
-            Assert.Equal(["netplan-apply new-netplan", "netplan-apply absent"], host.Runs);
-            Assert.Equal(ApplierHost.OldDaemonJson + "\n", host.Read(ApplierHost.DaemonJson));
-            Assert.Equal("0\n", host.Forwarding);
-        }
-        finally
-        {
-            await session.Client.Containers.RemoveContainerAsync(name, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
-        }
+        Assert.EndsWith("The previous netplan files were restored and applied again; nothing else was changed.", outcome.Error);
+        Assert.Equal(["netplan-apply new-netplan", "netplan-apply absent"], host.Runs);
+        Assert.Equal(ApplierHost.OldDaemonJson + "\n", host.Read(ApplierHost.DaemonJson));
+        Assert.Equal("0\n", host.Forwarding);
     }
 
     /// <summary>Only the agent's own probe runs (a previous pass's, ending): the engine still counts as idle.</summary>
@@ -84,29 +71,54 @@ public sealed class HostApplierEngineTests(DockerEngineFixture engine) : IClassF
     public async Task Apply_EngineRunsOnlyAProbeContainer_StillRestartsDockerWhileNetplanApplies()
     {
         await using var host = await ApplierHost.StartAsync();
-        using var session = await DockerConnection.ConnectAsync(engine.Daemon.Endpoint, TimeSpan.FromSeconds(10), Ct);
-        var name = $"vf-probe-{Guid.NewGuid():N}"[..20];
-        await session.Client.Containers.CreateContainerAsync(new CreateContainerParameters
-        {
-            Name = name, Image = DockerProbeImage, Cmd = ["sleep", "120"], HostConfig = new HostConfig { NetworkMode = "none" },
-            Labels = new Dictionary<string, string> { [DockerProbe.ProbeLabel] = "true" },
-        }, Ct);
+        await using var probe = await RunningContainerAsync(labels: new Dictionary<string, string> { [DockerProbe.ProbeLabel] = "true" });
+
+        var outcome = await Applier(host).ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
+
+        Assert.Null(outcome.Error);
+        Assert.Equal(["docker-restart " + ApplierHost.NewDaemonJson, "netplan-apply new-netplan"], host.Runs);
+    }
+
+    /// <summary>A container running <c>sleep</c> (no network) on the engine with these labels; disposing it removes it.</summary>
+    private async Task<RunningContainer> RunningContainerAsync(IDictionary<string, string> labels)
+    {
+        var session = await DockerConnection.ConnectAsync(engine.Daemon.Endpoint, TimeSpan.FromSeconds(10), Ct);
+        var container = new RunningContainer(session, $"vf-running-{Guid.NewGuid():N}"[..20]);
         try
         {
-            await session.Client.Containers.StartContainerAsync(name, new ContainerStartParameters(), Ct);
-
-            var outcome = await Applier(host).ApplyAsync(Rendering.BlogPlan.Create(), ApplierHost.Edits(), Ct);
-
-            Assert.Null(outcome.Error);
-            Assert.Equal(["docker-restart " + ApplierHost.NewDaemonJson, "netplan-apply new-netplan"], host.Runs);
+            await session.Client.Containers.CreateContainerAsync(new CreateContainerParameters
+            {
+                Name = container.Name, Image = new ProbeOptions().Image, Cmd = ["sleep", "120"], Labels = labels,
+                HostConfig = new HostConfig { NetworkMode = "none" },
+            }, Ct);
+            await session.Client.Containers.StartContainerAsync(container.Name, new ContainerStartParameters(), Ct);
+            return container;
         }
-        finally
+        catch
         {
-            await session.Client.Containers.RemoveContainerAsync(name, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
+            await container.DisposeAsync();
+            throw;
         }
     }
 
-    private static readonly string DockerProbeImage = new ProbeOptions().Image;
+    private sealed record RunningContainer(DockerSession Session, string Name) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await Session.Client.Containers.RemoveContainerAsync(Name, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
+            }
+            catch (Docker.DotNet.DockerContainerNotFoundException)
+            {
+                // create failed: nothing to remove
+            }
+            finally
+            {
+                Session.Dispose();
+            }
+        }
+    }
 
     /// <param name="netplanWaitsForRestart">netplan apply logs only once the restart has (or 10 s have passed).</param>
     private HostApplier Applier(ApplierHost host, bool gatewayAnswers = true, bool netplanWaitsForRestart = true)
