@@ -105,6 +105,7 @@ internal sealed partial class HostApplier(
         return RunAsync(DockerRestart, options.Commands.DockerRestart);
     }
 
+    /// <summary>The engine-idle answer, or <c>false</c> once the pass is asked to stop: a stop never starts a Docker restart.</summary>
     private static async Task<bool> IdleUnlessStoppedAsync(Task<bool> idle, CancellationToken ct)
     {
         try
