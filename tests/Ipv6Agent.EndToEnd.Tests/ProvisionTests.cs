@@ -43,7 +43,7 @@ public sealed class ProvisionTests
     /// <summary>
     /// UnauthorizedOperation on an ENI with a block: degraded (exit 1) on the block, the check naming the IAM policy. Then
     /// each fault on an ENI with neither a prefix nor a block: the pass fails with a sentence that says what to do, and the
-    /// host is as it was. Throttling is the SDK's to retry: the pass after it converges.
+    /// host is as it was. Throttling is retried (standard mode): the pass after it converges.
     /// </summary>
     [Fact]
     public async Task ProvisionPrefix_Ec2Faults_EachFailsSayingWhy_HostUnchanged_ThrottlingIsRetried()
@@ -67,7 +67,7 @@ public sealed class ProvisionTests
         {
             ("UnauthorizedOperation", "\"Action\":\"ec2:AssignIpv6Addresses\",\"Resource\":\"arn:aws:ec2:us-east-1:*:network-interface/"),
             ("PrefixLimitExceeded", "at its instance type's limit of IPv6 addresses per ENI"),
-            ("Hang", "EC2 did not answer within 25 s"),
+            ("Hang", "EC2 did not answer AssignIpv6Addresses for eni-"),
         })
         {
             File.WriteAllText(Path.Combine(bed.Folder, Ec2Host.FaultFile), fault);

@@ -18,7 +18,7 @@ internal sealed partial class PrefixProvisioner(AgentOptions options, ImdsClient
 {
     public const string Action = "ec2-assign-prefix";
 
-    /// <summary>Credentials, DescribeNetworkInterfaces and AssignIpv6Addresses with the SDK's retries: a hung API costs this, no more.</summary>
+    /// <summary>Credentials, DescribeNetworkInterfaces and AssignIpv6Addresses with their retries: a hung API costs this, no more.</summary>
     public TimeSpan ApiBudget { get; init; } = TimeSpan.FromSeconds(25);
 
     /// <summary>How long IMDS may lag the API before the pass goes on without the prefix (the next pass picks it up).</summary>
@@ -86,7 +86,7 @@ internal sealed partial class PrefixProvisioner(AgentOptions options, ImdsClient
     {
         var eniId = snapshot.Interface.InterfaceId;
         var credentials = await InstanceCredentials.ReadAsync(imds, ct).ConfigureAwait(false);
-        using var api = new Ec2PrefixApi(options.Ec2, snapshot.Region, credentials);
+        using var api = new Ec2PrefixApi(options.Ec2, snapshot.Region, credentials, logger);
 
         // IMDS lags the API: a prefix granted a moment ago (by an earlier pass, a person, a restart mid-wait) is only in EC2's answer.
         var listed = await api.DescribePrefixesAsync(eniId, ct).ConfigureAwait(false);

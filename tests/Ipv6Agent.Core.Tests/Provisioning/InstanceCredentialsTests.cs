@@ -36,7 +36,7 @@ public sealed class InstanceCredentialsTests
     }
 }
 
-/// <summary>Where the SDK is pointed: an IPv6-only instance reaches only the dual-stack endpoint.</summary>
+/// <summary>Where the EC2 client sends its requests: an IPv6-only instance reaches only the dual-stack endpoint.</summary>
 public sealed class Ec2EndpointTests
 {
     private static readonly InstanceCredentials Credentials = new("r", "ASIAEXAMPLE", "secret", "token", null);
@@ -55,5 +55,27 @@ public sealed class Ec2EndpointTests
         using var api = new Ec2PrefixApi(new Configuration.Ec2Options { Endpoint = new Uri("https://vpce-0123.ec2.eu-central-1.vpce.amazonaws.com") }, "eu-central-1", Credentials);
 
         Assert.Equal(new Uri("https://vpce-0123.ec2.eu-central-1.vpce.amazonaws.com"), api.ResolvedEndpoint);
+    }
+
+    [Fact]
+    public void Auto_InChina_IsThatPartitionsDualStackEndpoint()
+    {
+        using var api = new Ec2PrefixApi(new Configuration.Ec2Options(), "cn-north-1", Credentials);
+
+        Assert.Equal(new Uri("https://ec2.cn-north-1.api.amazonwebservices.com.cn"), api.ResolvedEndpoint);
+    }
+
+    /// <summary>The region becomes part of a host name: IMDS's answer is checked before it is.</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("eu-central-1.evil.example")]
+    [InlineData("eu-central-1/../x")]
+    [InlineData("EU-CENTRAL-1")]
+    [InlineData("-eu")]
+    public void HostileRegion_IsRefusedWithASentence(string region)
+    {
+        var e = Assert.Throws<ProvisioningException>(() => new Ec2PrefixApi(new Configuration.Ec2Options(), region, Credentials));
+
+        Assert.Contains("which is not a region name", e.Message, StringComparison.Ordinal);
     }
 }

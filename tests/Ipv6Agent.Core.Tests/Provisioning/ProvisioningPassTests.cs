@@ -6,13 +6,14 @@ using Ipv6Agent.Imds;
 using Ipv6Agent.Reporting;
 using Ipv6Agent.Testing.Ec2;
 using Ipv6Agent.Testing.Imds;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ipv6Agent.Provisioning;
 
 /// <summary>
 /// Issue 12 through whole passes on a temp root (no Docker engine here, so a pass that gets as far as restarting Docker
-/// ends rolled back: these tests hold the plan, the actions, the checks and EC2's log; the end-to-end tests the rest): the real SDK (AWSSDK.EC2) signs with the credentials the fake IMDS hands
+/// ends rolled back: these tests hold the plan, the actions, the checks and EC2's log; the end-to-end tests the rest): the agent's EC2 client signs (SigV4) with the credentials the fake IMDS hands
 /// out, against the fake EC2 on 127.0.0.1, which verifies SigV4 and lists a granted prefix in IMDS after a delay.
 /// </summary>
 public sealed class ProvisioningPassTests
@@ -117,7 +118,7 @@ public sealed class ProvisioningPassTests
     }
 
     [Fact]
-    public async Task Pass_ThrottledTwice_TheSdkRetries_AndGetsThePrefix()
+    public async Task Pass_ThrottledTwice_IsRetried_AndGetsThePrefix()
     {
         await using var env = await Env.StartAsync(WithRole);
         env.Ec2.Fault = FakeEc2Fault.ThrottleTwice;
@@ -127,6 +128,85 @@ public sealed class ProvisioningPassTests
         Assert.Equal("prefix", report.Plan!.Source);
         Assert.Equal(["DescribeNetworkInterfaces 503 RequestLimitExceeded", "DescribeNetworkInterfaces 503 RequestLimitExceeded",
             "DescribeNetworkInterfaces 200", "AssignIpv6Addresses 200"], env.Ec2Calls());
+    }
+
+    /// <summary>
+    /// AssignIpv6Addresses has no client token: after a server error EC2 may have acted, so it is not repeated. The next
+    /// pass finds the prefix the lost answer named (IMDS lists it by then), and nothing was asked twice.
+    /// </summary>
+    [Fact]
+    public async Task Pass_AssignAnswersServerError_NotRepeated_NextPassFindsTheGrant()
+    {
+        await using var env = await Env.StartAsync(WithRole);
+        env.Ec2.Fault = FakeEc2Fault.AssignInternalError;
+
+        var first = await env.PassAsync();
+        env.Ec2.Fault = FakeEc2Fault.None;
+        var second = await env.PassAsync();
+
+        Assert.Equal("block", first.Plan!.Source);
+        Assert.Contains(first.Checks, c => c is { Name: PrefixProvisioner.Action, Ok: false }
+            && c.Detail.Contains("EC2 refused AssignIpv6Addresses for " + Eni + ": InternalError", StringComparison.Ordinal));
+        Assert.Equal("prefix", second.Plan!.Source);
+        Assert.Equal("2001:db8:47b:ca03:8000::/80", second.Plan.DockerCidr);
+        Assert.Equal(["DescribeNetworkInterfaces 200", "AssignIpv6Addresses 500 InternalError"], env.Ec2Calls());
+    }
+
+    /// <summary>A host clock 10 minutes slow: EC2 refuses the signature, names its time, and the client signs with that.</summary>
+    [Fact]
+    public async Task Api_ClockTenMinutesSlow_LearnsEc2sTimeFromTheRefusal_AndSucceeds()
+    {
+        await using var env = await Env.StartAsync(WithRole);
+        var role = WithRole.Role!;
+        using var api = new Ec2PrefixApi(new Ec2Options { Endpoint = env.Ec2.Endpoint }, "us-east-1",
+            new InstanceCredentials(role.Name, role.AccessKeyId, role.SecretAccessKey, role.Token, null), time: new ShiftedClock(TimeSpan.FromMinutes(-10)));
+
+        var prefixes = await api.DescribePrefixesAsync(Eni, Ct);
+
+        Assert.Empty(prefixes);
+        Assert.Equal(["DescribeNetworkInterfaces 401 AuthFailure", "DescribeNetworkInterfaces 200"], env.Ec2Calls());
+    }
+
+    /// <summary>Whatever answers at the endpoint, a page that is not EC2's XML is a sentence, not a crash or a retry.</summary>
+    [Theory]
+    [InlineData(200, "<html><body>captive portal</body></html>", "<html>); is ec2.endpoint an EC2 endpoint?")]
+    [InlineData(200, "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><x>&e;</x>", "not XML); is ec2.endpoint an EC2 endpoint?")]
+    [InlineData(200, "<DescribeNetworkInterfacesResponse><networkInterfaceSet><item><networkInterfaceId>eni-0a1b2c3d4e5f60718</networkInterfaceId><ipv6PrefixSet><item><ipv6Prefix>10.0.0.0/8</ipv6Prefix></item></ipv6PrefixSet></item></networkInterfaceSet></DescribeNetworkInterfacesResponse>", "names '10.0.0.0/8', which is not an IPv6 prefix")]
+    [InlineData(200, "<DescribeNetworkInterfacesResponse><networkInterfaceSet/></DescribeNetworkInterfacesResponse>", "EC2 does not list ENI eni-0a1b2c3d4e5f60718")]
+    [InlineData(403, "<html>Forbidden by proxy</html>", "EC2 refused DescribeNetworkInterfaces for eni-0a1b2c3d4e5f60718: an error without a code (EC2: HTTP 403 Forbidden)")]
+    [InlineData(400, "<Response><Errors><Error><Code>InvalidNetworkInterfaceID.NotFound</Code><Message>gone</Message></Error></Errors></Response>", "EC2 does not know ENI eni-0a1b2c3d4e5f60718 in us-east-1 (EC2: gone)")]
+    public async Task Api_HostileAnswer_IsASentence(int status, string body, string expected)
+    {
+        await using var server = await Testing.Http.LocalHttpServer.StartAsync(async (context, ct) =>
+        {
+            context.Response.StatusCode = status;
+            await context.Response.WriteAsync(body, ct);
+        }, "http://127.0.0.1:0");
+        using var api = new Ec2PrefixApi(new Ec2Options { Endpoint = server.Endpoints[0] }, "us-east-1", new InstanceCredentials("r", "AKID", "secret", "token", null));
+
+        var e = await Assert.ThrowsAsync<ProvisioningException>(() => api.DescribePrefixesAsync(Eni, Ct));
+
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Api_EndlessAnswer_StopsAtOneMebibyte_NoRetry()
+    {
+        var requests = 0;
+        await using var server = await Testing.Http.LocalHttpServer.StartAsync(async (context, ct) =>
+        {
+            Interlocked.Increment(ref requests);
+            var chunk = new byte[64 * 1024];
+            Array.Fill(chunk, (byte)' ');
+            await context.Response.Body.WriteAsync("<DescribeNetworkInterfacesResponse>"u8.ToArray(), ct);
+            for (var i = 0; i < 64 && !ct.IsCancellationRequested; i++) await context.Response.Body.WriteAsync(chunk, ct);
+        }, "http://127.0.0.1:0");
+        using var api = new Ec2PrefixApi(new Ec2Options { Endpoint = server.Endpoints[0] }, "us-east-1", new InstanceCredentials("r", "AKID", "secret", "token", null));
+
+        var e = await Assert.ThrowsAsync<ProvisioningException>(() => api.DescribePrefixesAsync(Eni, Ct));
+
+        Assert.Contains("is larger than 1024 KiB", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, requests);
     }
 
     [Fact]
@@ -204,6 +284,11 @@ public sealed class ProvisioningPassTests
         Assert.Contains(report.Checks, c => c is { Name: PrefixProvisioner.Action, Ok: false }
             && c.Detail.Contains("the agent asks only once per ENI. To let it ask again, delete /var/lib/ipv6-agent/provision.json", StringComparison.Ordinal));
         Assert.Single(env.Ec2.Requests, r => r.Action == "AssignIpv6Addresses");
+    }
+
+    private sealed class ShiftedClock(TimeSpan by) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + by;
     }
 
     /// <summary>A fake IMDS and EC2, a temp root, and a fresh reconciler per pass (as after a restart).</summary>

@@ -23,6 +23,9 @@ public enum FakeEc2Fault
     /// <summary>The next two requests are <c>RequestLimitExceeded</c> (HTTP 503), then all is well.</summary>
     ThrottleTwice,
 
+    /// <summary>AssignIpv6Addresses is <c>InternalError</c> (HTTP 500) after granting: EC2 acted, and its answer was lost.</summary>
+    AssignInternalError,
+
     /// <summary>AssignIpv6Addresses answers nothing for 30 s (and grants nothing if the caller gave up).</summary>
     Hang,
 }
@@ -176,6 +179,8 @@ public sealed class FakeEc2Server : IAsyncDisposable
         var prefix = NextPrefix(eni);
         lock (_lock) _granted.GetOrAdd(eniId, _ => []).Add(Ipv6.Format(prefix));
         _ = PublishAfterDelayAsync(eniId, prefix);
+        if (fault == FakeEc2Fault.AssignInternalError)
+            return Error(500, "InternalError", "An internal error has occurred", requestId);
         return (200, $"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<AssignIpv6AddressesResponse xmlns=\"{Namespace}\">\n    <requestId>{requestId}</requestId>\n" +
                      $"    <assignedIpv6PrefixSet>\n        <item>{Ipv6.Format(prefix)}</item>\n    </assignedIpv6PrefixSet>\n" +
                      $"    <networkInterfaceId>{X(eniId)}</networkInterfaceId>\n</AssignIpv6AddressesResponse>");
