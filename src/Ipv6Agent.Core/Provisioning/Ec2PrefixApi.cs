@@ -30,9 +30,9 @@ internal sealed partial class Ec2PrefixApi : IDisposable
 
     public const int MaxRetries = 4;
 
-    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(20);
 
-    public const string ApiVersion = "2016-11-15";
+    private const string ApiVersion = "2016-11-15";
 
     /// <summary>An answer for one ENI is a few KiB; anything near this is not EC2.</summary>
     private const int MaxAnswerBytes = 1 << 20;
@@ -57,7 +57,7 @@ internal sealed partial class Ec2PrefixApi : IDisposable
         _credentials = credentials;
         _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         // A VPC interface endpoint or a test's fake is used as is, signed for the instance's region.
-        _endpoint = options.Endpoint ?? DualStackEndpoint(region);
+        _endpoint = options.Endpoint ?? new Uri("https://" + DualStackHost(region));
         _http = new HttpClient(new SocketsHttpHandler
         {
             ConnectTimeout = RequestTimeout,
@@ -77,8 +77,8 @@ internal sealed partial class Ec2PrefixApi : IDisposable
     /// The region's dual-stack endpoint: the regional one (ec2.REGION.amazonaws.com) has no AAAA record, the dual-stack
     /// one is what an IPv6-only instance reaches. China's regions have their own domain.
     /// </summary>
-    internal static Uri DualStackEndpoint(string region) =>
-        new(region.StartsWith("cn-", StringComparison.Ordinal) ? $"https://ec2.{region}.api.amazonwebservices.com.cn" : $"https://ec2.{region}.api.aws");
+    internal static string DualStackHost(string region) =>
+        region.StartsWith("cn-", StringComparison.Ordinal) ? $"ec2.{region}.api.amazonwebservices.com.cn" : $"ec2.{region}.api.aws";
 
     /// <summary>The prefixes EC2 lists for <paramref name="eniId"/> now (IMDS may lag by seconds).</summary>
     public async Task<IReadOnlyList<IPNetwork>> DescribePrefixesAsync(string eniId, CancellationToken ct)
@@ -135,7 +135,12 @@ internal sealed partial class Ec2PrefixApi : IDisposable
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
             {
-                failure = new Failure { Timeout = true, Transient = true };
+                failure = new Failure
+                {
+                    Sentence = $"EC2 did not answer {action} for {eniId} within {RequestTimeout.TotalSeconds:0} s (endpoint {_endpoint.Authority}); " +
+                               $"the next pass asks EC2 what {eniId} has before it requests anything.",
+                    Transient = true,
+                };
             }
             catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConfigurationLimitExceeded)
             {
@@ -155,20 +160,15 @@ internal sealed partial class Ec2PrefixApi : IDisposable
 
             var again = failure.Throttled || (failure.Transient && (idempotent || failure.NotActedOn));
             if (!retriesLeft || !again)
-                throw new ProvisioningException(Explain(action, eniId, failure));
+                throw new ProvisioningException(failure.Sentence ?? Ec2Errors.Explain(action, eniId, _region, failure.Code, failure.Message));
             var delay = Backoff(attempt);
-            LogRetry(_logger, action, failure.Code ?? (failure.Timeout ? $"no answer within {RequestTimeout.TotalSeconds:0} s" : failure.Sentence!), delay.TotalSeconds, attempt + 1, MaxRetries);
+            LogRetry(_logger, action, failure.Code ?? failure.Sentence!, delay.TotalSeconds, attempt + 1, MaxRetries);
             await Task.Delay(delay, ct).ConfigureAwait(false);
         }
     }
 
-    private string Explain(string action, string eniId, Failure failure) =>
-        failure.Timeout
-            ? $"EC2 did not answer {action} for {eniId} within {RequestTimeout.TotalSeconds:0} s (endpoint {_endpoint.Authority}); the next pass asks EC2 what {eniId} has before it requests anything."
-            : failure.Sentence ?? Ec2Errors.Explain(action, eniId, _region, failure.Code, failure.Message);
-
     /// <summary>Standard mode: a random share of 2^attempt seconds, at most <see cref="MaxBackoff"/>.</summary>
-    internal static TimeSpan Backoff(int attempt) =>
+    private static TimeSpan Backoff(int attempt) =>
         TimeSpan.FromSeconds(Random.Shared.NextDouble() * Math.Min(Math.Pow(2, attempt), MaxBackoff.TotalSeconds));
 
     private HttpRequestMessage Sign(string action, (string Name, string Value)[] parameters)
@@ -185,11 +185,13 @@ internal sealed partial class Ec2PrefixApi : IDisposable
             ["x-amz-security-token"] = _credentials.Token,
         };
         var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(body) };
-        request.Headers.Host = headers["host"];
-        request.Headers.TryAddWithoutValidation("X-Amz-Date", headers["x-amz-date"]);
-        request.Headers.TryAddWithoutValidation("X-Amz-Security-Token", headers["x-amz-security-token"]);
+        // Sent exactly as signed (no validation may reformat a value).
+        foreach (var (name, value) in headers)
+        {
+            if (name == "content-type") request.Content.Headers.TryAddWithoutValidation(name, value);
+            else request.Headers.TryAddWithoutValidation(name, value);
+        }
         request.Headers.UserAgent.Add(new ProductInfoHeaderValue("ipv6-agent", null));
-        request.Content.Headers.TryAddWithoutValidation("Content-Type", headers["content-type"]);
         request.Headers.TryAddWithoutValidation("Authorization", SigV4Signer.Authorization("POST", _endpoint.AbsolutePath, headers, body,
             _credentials.AccessKeyId, _credentials.SecretAccessKey, _region, "ec2"));
         return request;
@@ -203,10 +205,8 @@ internal sealed partial class Ec2PrefixApi : IDisposable
 
         public string? Message { get; init; }
 
-        /// <summary>The whole sentence, when EC2 said nothing (a connection that failed).</summary>
+        /// <summary>The whole sentence, when EC2 said nothing (no answer in time, a connection that failed).</summary>
         public string? Sentence { get; init; }
-
-        public bool Timeout { get; init; }
 
         /// <summary>May succeed later: a server error, a timeout, a failed connection.</summary>
         public bool Transient { get; init; }

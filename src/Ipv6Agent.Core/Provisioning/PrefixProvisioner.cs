@@ -134,7 +134,7 @@ internal sealed partial class PrefixProvisioner(AgentOptions options, ImdsClient
         }
     }
 
-    private string Endpoint(string region) => options.Ec2.Endpoint?.ToString() ?? $"ec2.{region}.api.aws";
+    private string Endpoint(string region) => options.Ec2.Endpoint?.ToString() ?? Ec2PrefixApi.DualStackHost(region);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dry run: apply would ask EC2 for a delegated /80 for {Eni} (provision: prefix)")]
     private static partial void LogWouldRequest(ILogger logger, string eni);

@@ -12,7 +12,7 @@ namespace Ipv6Agent.Provisioning;
 /// </summary>
 internal static class SigV4Signer
 {
-    public const string Algorithm = "AWS4-HMAC-SHA256";
+    private const string Algorithm = "AWS4-HMAC-SHA256";
 
     /// <summary>The <c>Authorization</c> header for a request whose headers (names lower-case) are exactly <paramref name="headers"/>.</summary>
     /// <param name="headers">Each header sent, lower-case name to value; <c>host</c> and <c>x-amz-date</c> among them.</param>
